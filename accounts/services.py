@@ -1,0 +1,272 @@
+"""Business rules for accounts, organizations, memberships, invitations and sudo mode."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+
+from accounts.models import Invitation, Membership, Organization, Role, User
+from audit.services import audit_record
+
+SUDO_SESSION_KEY = "sudo_until"
+INVITATION_DAYS = 7
+
+
+def _unique_slug(name: str) -> str:
+    base = slugify(name)[:50] or "team"
+    slug = base
+    while Organization.objects.filter(slug=slug).exists():
+        slug = f"{base}-{secrets.token_hex(3)}"
+    return slug
+
+
+def user_signup(*, email: str, password: str, name: str = "", request: HttpRequest | None = None) -> User:
+    """Create a user and their personal organization, where they are the owner."""
+    with transaction.atomic():
+        user = User.objects.create_user(email=email, password=password, name=name)
+        org_name = f"{name or email.split('@')[0]}'s team"
+        organization_create(user=user, name=org_name, personal=True, request=request)
+        audit_record(action="user.signup", actor=user, target_type="user", target_id=str(user.pk), request=request)
+    return user
+
+
+def organization_create(*, user: User, name: str, personal: bool = False, request: HttpRequest | None = None) -> Organization:
+    """Create an organization owned by `user`."""
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": "Give the team a name."})
+    for _ in range(5):
+        try:
+            with transaction.atomic():
+                org = Organization.objects.create(name=name[:100], slug=_unique_slug(name), is_personal=personal)
+                Membership.objects.create(organization=org, user=user, role=Role.OWNER)
+                audit_record(
+                    action="organization.created",
+                    organization=org,
+                    actor=user,
+                    target_type="organization",
+                    target_id=org.slug,
+                    request=request,
+                )
+                return org
+        except IntegrityError:
+            continue  # two sign-ups raced for the same slug; pick another
+    raise ValidationError({"name": "Could not allocate a unique address for this team; try another name."})
+
+
+def organization_update(*, membership: Membership, name: str, max_key_lifetime_days: int | None, request: HttpRequest | None = None) -> Organization:
+    """Rename an organization and set its key lifetime policy (owners and admins)."""
+    if not membership.can("manage_org"):
+        raise PermissionDenied("Only owners and admins can change team settings.")
+    org = membership.organization
+    with transaction.atomic():
+        before = {"name": org.name, "max_key_lifetime_days": org.max_key_lifetime_days}
+        org.name = name.strip()[:100] or org.name
+        org.max_key_lifetime_days = max_key_lifetime_days
+        org.save(update_fields=["name", "max_key_lifetime_days"])
+        audit_record(
+            action="organization.updated",
+            organization=org,
+            actor=membership.user,
+            target_type="organization",
+            target_id=org.slug,
+            request=request,
+            metadata={"before": before, "after": {"name": org.name, "max_key_lifetime_days": max_key_lifetime_days}},
+        )
+    return org
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def invitation_create(*, membership: Membership, email: str, role: str, request: HttpRequest | None = None) -> Invitation:
+    """Invite someone by email. The token goes only into the email; the database keeps its hash."""
+    if not membership.can("manage_members"):
+        raise PermissionDenied("Only owners and admins can invite people.")
+    if role not in Role.values:
+        raise ValidationError({"role": "Unknown role."})
+    if role == Role.OWNER and membership.role != Role.OWNER:
+        raise PermissionDenied("Only owners can invite owners.")
+    email = email.strip().lower()
+    org = membership.organization
+    if Membership.objects.filter(organization=org, user__email=email).exists():
+        raise ValidationError({"email": "This person is already a member."})
+    token = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        invitation = Invitation.objects.create(
+            organization=org,
+            email=email,
+            role=role,
+            token_hash=_token_hash(token),
+            invited_by=membership.user,
+            expires_at=timezone.now() + timedelta(days=INVITATION_DAYS),
+        )
+        audit_record(
+            action="invitation.created",
+            organization=org,
+            actor=membership.user,
+            target_type="invitation",
+            target_id=str(invitation.pk),
+            request=request,
+            metadata={"email": email, "role": role},
+        )
+    url = settings.SITE_URL + reverse("accounts:invitation_accept", args=[token])
+    context = {"organization": org, "inviter": membership.user, "url": url, "role": invitation.get_role_display()}
+    transaction.on_commit(
+        lambda: send_mail(
+            subject=f"You're invited to {org.name} on {settings.SITE_NAME}",
+            message=render_to_string("emails/invitation.txt", context),
+            from_email=None,
+            recipient_list=[email],
+        )
+    )
+    return invitation
+
+
+def invitation_for_token(token: str) -> Invitation | None:
+    invitation = Invitation.objects.select_related("organization").filter(token_hash=_token_hash(token)).first()
+    if invitation is None or not invitation.is_pending:
+        return None
+    return invitation
+
+
+def invitation_accept(*, invitation: Invitation, user: User, request: HttpRequest | None = None) -> Membership:
+    """Join the invited organization. The invitation is single-use and bound to its email address."""
+    if user.email.lower() != invitation.email.lower():
+        raise PermissionDenied("This invitation was sent to another email address.")
+    with transaction.atomic():
+        locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        if not locked.is_pending:
+            raise ValidationError("This invitation has already been used or has expired.")
+        locked.accepted_at = timezone.now()
+        locked.save(update_fields=["accepted_at"])
+        membership, _ = Membership.objects.get_or_create(
+            organization=locked.organization, user=user, defaults={"role": locked.role}
+        )
+        audit_record(
+            action="membership.created",
+            organization=locked.organization,
+            actor=user,
+            target_type="membership",
+            target_id=str(membership.pk),
+            request=request,
+            metadata={"role": membership.role, "via": "invitation"},
+        )
+    return membership
+
+
+def _owners_left(org: Organization, excluding: Membership) -> int:
+    return Membership.objects.filter(organization=org, role=Role.OWNER).exclude(pk=excluding.pk).count()
+
+
+def membership_set_role(*, by: Membership, target: Membership, role: str, request: HttpRequest | None = None) -> Membership:
+    """Change a member's role. Only owners make or unmake owners, and a team always keeps one owner."""
+    if not by.can("manage_members"):
+        raise PermissionDenied("Only owners and admins can change roles.")
+    if role not in Role.values:
+        raise ValidationError({"role": "Unknown role."})
+    if Role.OWNER in (role, target.role) and by.role != Role.OWNER:
+        raise PermissionDenied("Only owners can grant or remove the owner role.")
+    with transaction.atomic():
+        if target.role == Role.OWNER and role != Role.OWNER and _owners_left(target.organization, target) == 0:
+            raise ValidationError("A team needs at least one owner.")
+        before = target.role
+        target.role = role
+        target.save(update_fields=["role"])
+        audit_record(
+            action="membership.role_changed",
+            organization=target.organization,
+            actor=by.user,
+            target_type="membership",
+            target_id=str(target.pk),
+            request=request,
+            metadata={"user": target.user.email, "before": before, "after": role},
+        )
+    return target
+
+
+def membership_remove(*, by: Membership, target: Membership, request: HttpRequest | None = None) -> None:
+    """Remove a member (or leave, when `by` is `target`). The last owner cannot leave."""
+    leaving = by.pk == target.pk
+    if not leaving and not by.can("manage_members"):
+        raise PermissionDenied("Only owners and admins can remove members.")
+    if not leaving and target.role == Role.OWNER and by.role != Role.OWNER:
+        raise PermissionDenied("Only owners can remove owners.")
+    with transaction.atomic():
+        if target.role == Role.OWNER and _owners_left(target.organization, target) == 0:
+            raise ValidationError("A team needs at least one owner.")
+        audit_record(
+            action="membership.removed",
+            organization=target.organization,
+            actor=by.user,
+            target_type="membership",
+            target_id=str(target.pk),
+            request=request,
+            metadata={"user": target.user.email, "role": target.role},
+        )
+        target.delete()
+
+
+# --- Sudo mode ------------------------------------------------------------------------------
+
+
+def sudo_is_active(request: HttpRequest) -> bool:
+    until = request.session.get(SUDO_SESSION_KEY)
+    return isinstance(until, (int, float)) and until > time.time()
+
+
+def sudo_confirm(*, request: HttpRequest, password: str) -> bool:
+    """Check the password again; on success, open a sudo window. Failures count towards the login lockout."""
+    user = request.user
+    ok = authenticate(request, username=user.get_username(), password=password) is not None
+    if ok:
+        sudo_open(request)
+    audit_record(
+        action="user.reauthenticated" if ok else "user.reauthentication_failed",
+        actor=user,
+        target_type="user",
+        target_id=str(user.pk),
+        request=request,
+    )
+    return ok
+
+
+# --- Password reset throttle -------------------------------------------------------------------
+
+
+def password_reset_allowed(*, ip: str | None, email: str) -> bool:
+    """At most N reset requests an hour per IP and per email address, counted in the cache."""
+    limit = settings.PASSWORD_RESET_RATE_PER_HOUR
+    window = int(time.time() // 3600)
+    allowed = True
+    for part in (f"ip:{ip}", f"email:{hashlib.sha256(email.strip().lower().encode()).hexdigest()}"):
+        key = f"pwreset:{window}:{part}"
+        cache.add(key, 0, timeout=3600)
+        try:
+            count = cache.incr(key)
+        except ValueError:
+            cache.set(key, 1, timeout=3600)
+            count = 1
+        if count > limit:
+            allowed = False
+    return allowed
+
+
+def sudo_open(request: HttpRequest) -> None:
+    """A password was just checked (login or sign-up): start the sudo window."""
+    request.session[SUDO_SESSION_KEY] = time.time() + settings.SUDO_MODE_SECONDS

@@ -1,0 +1,27 @@
+"""Top-level URLs: portal, admin, API, OpenAPI docs and health probes."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from config import health
+
+handler400 = "config.api_errors.json_or_html_400"
+handler404 = "config.api_errors.json_or_html_404"
+handler500 = "config.api_errors.json_or_html_500"
+
+admin.site.site_header = "Keyhouse administration"
+admin.site.site_title = "Keyhouse admin"
+
+urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include("keys.api_urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("", include("accounts.urls")),
+    path("", include("keys.urls")),
+]

@@ -1,0 +1,33 @@
+"""Per-credential rate limits (DESIGN 6)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework.request import Request
+from rest_framework.throttling import BaseThrottle
+
+from keys.ratelimit import Window, hit
+
+
+class CredentialRateThrottle(BaseThrottle):
+    """Enforce the credential's own `rate_limit` (requests per minute) across every node.
+
+    Credentials without a limit pay nothing; those with one pay a single pipelined Redis round trip.
+    The window is exposed as `RateLimit-*` headers on every response, and 429s carry `Retry-After`.
+    """
+
+    def __init__(self) -> None:
+        self.window: Window | None = None
+
+    def allow_request(self, request: Request, view: Any) -> bool:
+        credential = request.auth
+        limit = getattr(credential, "rate_limit", None)
+        if not limit:
+            return True
+        self.window = hit(f"{credential.kind}:{credential.id}", limit)
+        request._request.ratelimit = self.window  # type: ignore[attr-defined]
+        return self.window.allowed
+
+    def wait(self) -> float | None:
+        return float(self.window.reset) if self.window else None

@@ -1,0 +1,79 @@
+"""The API key format (DESIGN 4.1): `{prefix}_{env}_{id}{secret}{check}`.
+
+`id` is 8 base62 characters (public, indexed), `secret` 32 base62 characters from `secrets`, and
+`check` the base62 CRC32 of everything before it, zero-padded to 6. Parsing never touches the
+database, so a mistyped or truncated key is refused for free.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import zlib
+from dataclasses import dataclass
+
+ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+ID_LENGTH = 8
+SECRET_LENGTH = 32
+CHECK_LENGTH = 6
+ENVIRONMENTS = ("live", "test")
+_BODY = ID_LENGTH + SECRET_LENGTH + CHECK_LENGTH
+_PREFIX_RE = re.compile(r"^[a-z][a-z0-9]{0,15}$")
+_KEY_RE = re.compile(r"^([a-z][a-z0-9]{0,15})_(live|test)_([0-9A-Za-z]{%d})$" % _BODY)
+# Longest prefix (16) + "_" + "live" + "_" + body.
+MAX_LENGTH = 16 + 1 + 4 + 1 + _BODY
+
+
+def scanner_regex(prefix: str) -> str:
+    """A regex for secret scanners (gitleaks, GitHub custom patterns)."""
+    return rf"\b{re.escape(prefix)}_(?:live|test)_[0-9A-Za-z]{{{_BODY}}}\b"
+
+
+def random_base62(length: int) -> str:
+    return "".join(secrets.choice(ALPHABET) for _ in range(length))
+
+
+def base62(number: int, width: int) -> str:
+    chars = []
+    while number:
+        number, rem = divmod(number, 62)
+        chars.append(ALPHABET[rem])
+    return "".join(reversed(chars)).rjust(width, "0")
+
+
+def checksum(text: str) -> str:
+    return base62(zlib.crc32(text.encode("ascii")), CHECK_LENGTH)
+
+
+def validate_prefix(prefix: str) -> None:
+    if not _PREFIX_RE.match(prefix):
+        raise ValueError("The key prefix must be 1-16 lowercase letters or digits, starting with a letter.")
+
+
+@dataclass(frozen=True)
+class ParsedKey:
+    prefix: str
+    environment: str
+    key_id: str
+    raw: str
+
+
+def build(prefix: str, environment: str, key_id: str, secret: str | None = None) -> str:
+    """Assemble a full key; `secret` is freshly generated unless given."""
+    if environment not in ENVIRONMENTS:
+        raise ValueError(f"environment must be one of {ENVIRONMENTS}")
+    head = f"{prefix}_{environment}_{key_id}{secret or random_base62(SECRET_LENGTH)}"
+    return head + checksum(head)
+
+
+def parse(raw: str, *, prefix: str) -> ParsedKey | None:
+    """Split a presented key, or return None when it is not a well-formed key of this deployment."""
+    if not isinstance(raw, str) or len(raw) > MAX_LENGTH:
+        return None
+    match = _KEY_RE.match(raw)
+    if match is None or match.group(1) != prefix:
+        return None
+    head, check = raw[:-CHECK_LENGTH], raw[-CHECK_LENGTH:]
+    if not secrets.compare_digest(checksum(head), check):
+        return None
+    return ParsedKey(prefix=prefix, environment=match.group(2), key_id=match.group(3)[:ID_LENGTH], raw=raw)

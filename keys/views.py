@@ -1,0 +1,249 @@
+"""Portal pages for API keys. Each view checks membership first (404 for outsiders), then calls one service."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
+
+from accounts.models import Membership
+from accounts.selectors import membership_for
+from audit.models import AuditEvent
+from keys import scopes as scope_registry
+from keys import services, tokens
+from keys.forms import KeyCreateForm, KeyEditForm, KeyRevokeForm, KeyRollForm, KeyStatusForm, grid_initial, scopes_from_grid
+from keys.models import APIKey
+from keys.selectors import key_counts, key_for_org, key_successor, keys_for_org, usage_daily, usage_hourly, usage_totals
+from keys.services.errors import KeyConflict
+
+PAGE_SIZE = 25
+
+
+def _member(request: HttpRequest, slug: str, *, write: bool = False) -> Membership:
+    membership = membership_for(request.user, slug)  # type: ignore[arg-type]
+    request.session["org"] = membership.organization.slug
+    if write and not membership.can("write_credentials"):
+        raise PermissionDenied("Viewers can see keys but not create or change them.")
+    return membership
+
+
+def _apply_errors(form: Any, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+def _reveal(request: HttpRequest, membership: Membership, key: APIKey, plaintext: str, *, rolled_from: APIKey | None = None) -> HttpResponse:
+    """The one page that ever shows the secret. Rendered as the POST's answer (never stored, never redirected to)."""
+    response = render(
+        request,
+        "keys/reveal.html",
+        {"membership": membership, "org": membership.organization, "key": key, "plaintext": plaintext, "rolled_from": rolled_from},
+    )
+    response["Cache-Control"] = "no-store, no-cache, must-revalidate, private"
+    response["Pragma"] = "no-cache"
+    return response
+
+
+@login_required
+def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
+    membership = _member(request, slug)
+    org = membership.organization
+    context = {
+        "membership": membership,
+        "org": org,
+        "counts": key_counts(org),
+        "requests_7d": usage_totals(org, days=7),
+        "recent_keys": keys_for_org(org)[:5],
+        "recent_events": AuditEvent.objects.filter(organization=org)[:8],
+    }
+    return render(request, "keys/dashboard.html", context)
+
+
+@login_required
+def key_list(request: HttpRequest, slug: str) -> HttpResponse:
+    membership = _member(request, slug)
+    filters = {
+        "search": request.GET.get("q", "")[:100],
+        "state": request.GET.get("status", ""),
+        "environment": request.GET.get("environment", ""),
+    }
+    page = Paginator(keys_for_org(membership.organization, **filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"membership": membership, "org": membership.organization, "page": page, "filters": filters}
+    return render(request, "keys/key_list.html", context)
+
+
+@never_cache
+@login_required
+@sensitive_post_parameters("password")
+def key_create(request: HttpRequest, slug: str) -> HttpResponse:
+    membership = _member(request, slug, write=True)
+    org = membership.organization
+    initial = {"environment": request.GET.get("environment", "live")}
+    if org.max_key_lifetime_days:
+        initial["expiry"] = "30d" if org.max_key_lifetime_days >= 30 else "7d"
+    form = KeyCreateForm(request.POST or None, request=request, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            key, plaintext = services.key_create(
+                organization=org,
+                actor=request.user,  # type: ignore[arg-type]
+                name=form.cleaned_data["name"],
+                environment=form.cleaned_data["environment"],
+                scopes=scopes_from_grid(form.cleaned_data),
+                expires_at=form.expires_at(),
+                allowed_networks=form.cleaned_data["allowed_networks"],
+                rate_limit=form.cleaned_data["rate_limit"],
+                request=request,
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            return _reveal(request, membership, key, plaintext)
+    context = {"membership": membership, "org": org, "form": form, "resources": scope_registry.resources()}
+    return render(request, "keys/key_create.html", context)
+
+
+@login_required
+def key_detail(request: HttpRequest, slug: str, key_id: str) -> HttpResponse:
+    membership = _member(request, slug)
+    key = key_for_org(membership.organization, key_id)
+    hourly = usage_hourly(key)
+    daily = usage_daily(key)
+    context = {
+        "membership": membership,
+        "org": membership.organization,
+        "key": key,
+        "successor": key_successor(key),
+        "scopes": scope_registry.describe(key.scopes),
+        "events": AuditEvent.objects.filter(organization=membership.organization, target_type="api_key", target_id=key.id)[:50],
+        "usage": {"hourly": hourly, "daily": daily},
+        "usage_7d": sum(r for _, r, _ in hourly),
+        "failures_7d": sum(f for _, _, f in hourly),
+        "usage_30d": sum(r for _, r, _ in daily),
+        "roll_form": KeyRollForm(request=request, live=key.environment == "live"),
+        "revoke_form": KeyRevokeForm(request=request, live=key.environment == "live"),
+        "status_form": KeyStatusForm(request=request, live=key.environment == "live"),
+        "scanner_regex": tokens.scanner_regex(key.prefix),
+    }
+    return render(request, "keys/key_detail.html", context)
+
+
+@login_required
+def key_edit(request: HttpRequest, slug: str, key_id: str) -> HttpResponse:
+    membership = _member(request, slug, write=True)
+    key = key_for_org(membership.organization, key_id)
+    initial = {
+        "name": key.name,
+        "allowed_networks": "\n".join(key.allowed_networks),
+        "rate_limit": key.rate_limit,
+        "expires_on": key.expires_at,
+        **grid_initial(key.scopes),
+    }
+    form = KeyEditForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        changes: dict[str, Any] = {
+            "name": form.cleaned_data["name"],
+            "scopes": scopes_from_grid(form.cleaned_data),
+            "allowed_networks": form.cleaned_data["allowed_networks"],
+            "rate_limit": form.cleaned_data["rate_limit"],
+        }
+        if "expires_on" in form.changed_data:
+            changes["expires_at"] = form.cleaned_data["expires_on"]
+        try:
+            services.key_update(key=key, actor=request.user, request=request, **changes)  # type: ignore[arg-type]
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        except KeyConflict as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, "Key updated.")
+            return redirect("keys:detail", slug=slug, key_id=key.id)
+    context = {"membership": membership, "org": membership.organization, "key": key, "form": form}
+    return render(request, "keys/key_edit.html", context)
+
+
+@never_cache
+@login_required
+@require_POST
+@sensitive_post_parameters("password")
+def key_roll(request: HttpRequest, slug: str, key_id: str) -> HttpResponse:
+    membership = _member(request, slug, write=True)
+    key = key_for_org(membership.organization, key_id)
+    form = KeyRollForm(request.POST, request=request, live=key.environment == "live")
+    if form.is_valid():
+        try:
+            successor, plaintext = services.key_roll(
+                key=key,
+                actor=request.user,  # type: ignore[arg-type]
+                grace=timedelta(seconds=int(form.cleaned_data["grace"])),
+                request=request,
+            )
+        except (ValidationError, KeyConflict) as exc:
+            messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+        else:
+            return _reveal(request, membership, successor, plaintext, rolled_from=key)
+    else:
+        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+    return redirect("keys:detail", slug=slug, key_id=key.id)
+
+
+@login_required
+@require_POST
+@sensitive_post_parameters("password")
+def key_revoke(request: HttpRequest, slug: str, key_id: str) -> HttpResponse:
+    membership = _member(request, slug, write=True)
+    key = key_for_org(membership.organization, key_id)
+    form = KeyRevokeForm(request.POST, request=request, live=key.environment == "live")
+    if form.is_valid():
+        try:
+            services.key_revoke(key=key, actor=request.user, reason=form.cleaned_data["reason"], request=request)  # type: ignore[arg-type]
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, f"Revoked {key.name}. Requests with it fail from now on.")
+    else:
+        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+    return redirect("keys:detail", slug=slug, key_id=key.id)
+
+
+def _status_change(request: HttpRequest, slug: str, key_id: str, *, enable: bool) -> HttpResponse:
+    membership = _member(request, slug, write=True)
+    key = key_for_org(membership.organization, key_id)
+    form = KeyStatusForm(request.POST, request=request, live=key.environment == "live")
+    if form.is_valid():
+        service = services.key_enable if enable else services.key_disable
+        try:
+            service(key=key, actor=request.user, request=request)  # type: ignore[arg-type]
+        except KeyConflict as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, f"{'Enabled' if enable else 'Disabled'} {key.name}.")
+    else:
+        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+    return redirect("keys:detail", slug=slug, key_id=key.id)
+
+
+@login_required
+@require_POST
+@sensitive_post_parameters("password")
+def key_disable(request: HttpRequest, slug: str, key_id: str) -> HttpResponse:
+    return _status_change(request, slug, key_id, enable=False)
+
+
+@login_required
+@require_POST
+@sensitive_post_parameters("password")
+def key_enable(request: HttpRequest, slug: str, key_id: str) -> HttpResponse:
+    return _status_change(request, slug, key_id, enable=True)
