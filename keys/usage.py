@@ -58,7 +58,7 @@ class UsageRecorder:
                 return
             self._thread = threading.Thread(target=self._run, name="usage-flusher", daemon=True)
             self._thread.start()
-            atexit.register(self.flush)
+            atexit.register(self._flush_at_exit)
 
     def _run(self) -> None:
         while not self._stop.wait(settings.KEYS_USAGE_FLUSH_SECONDS):
@@ -66,6 +66,12 @@ class UsageRecorder:
                 self.flush()
             except Exception:
                 logger.exception("usage flush failed; counts kept for the next try")
+
+    def _flush_at_exit(self) -> None:
+        try:
+            self.flush()
+        except Exception:
+            logger.warning("usage counts could not be flushed at exit", exc_info=True)
 
     def drain(self) -> tuple[Counter[tuple[str, int]], Counter[tuple[str, int]], dict[str, tuple[float, str]]]:
         with self._lock:

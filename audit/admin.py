@@ -1,0 +1,29 @@
+"""The audit log in the admin: read-only, filterable, searchable."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from audit.models import AuditEvent
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin[AuditEvent]):
+    list_display = ("created_at", "actor_label", "organization", "action", "target_type", "target_id", "ip")
+    list_filter = ("action", ("created_at", admin.DateFieldListFilter), ("organization", admin.RelatedOnlyFieldListFilter), ("actor", admin.RelatedOnlyFieldListFilter))
+    search_fields = ("actor_label", "action", "target_id", "organization__name", "organization__slug", "ip")
+    date_hierarchy = "created_at"
+    list_select_related = ("organization",)
+    readonly_fields = [f.name for f in AuditEvent._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -1,0 +1,102 @@
+"""Shared actors (after healthchecks): Alice owns the team, Bob is a developer in it, Vera a viewer,
+and Charlie an outsider with a team of his own."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+from accounts.models import Membership, Organization, Role, User
+from accounts.services import user_signup
+from keys.redis_client import get_redis, namespaced
+from keys.services import key_create
+from keys.usage import recorder
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+@pytest.fixture(autouse=True)
+def _clean_counters() -> Iterator[None]:
+    """Each test starts with empty caches, Redis counters (under the test prefix) and usage buffers."""
+    cache.clear()
+    recorder.drain()
+    client = get_redis()
+    if client is not None:
+        keys = list(client.scan_iter(match=namespaced("*")))
+        if keys:
+            client.delete(*keys)
+    yield
+    recorder.drain()
+
+
+@pytest.fixture
+def alice(db: Any) -> User:
+    return user_signup(email="alice@example.com", password=PASSWORD, name="Alice")
+
+
+@pytest.fixture
+def org(alice: User) -> Organization:
+    return Membership.objects.get(user=alice).organization
+
+
+def _member(org: Organization, email: str, role: str) -> User:
+    user = user_signup(email=email, password=PASSWORD)
+    Membership.objects.create(organization=org, user=user, role=role)
+    return user
+
+
+@pytest.fixture
+def bob(org: Organization) -> User:
+    return _member(org, "bob@example.com", Role.DEVELOPER)
+
+
+@pytest.fixture
+def vera(org: Organization) -> User:
+    return _member(org, "vera@example.com", Role.VIEWER)
+
+
+@pytest.fixture
+def charlie(db: Any) -> User:
+    return user_signup(email="charlie@example.com", password=PASSWORD, name="Charlie")
+
+
+@pytest.fixture
+def charlie_org(charlie: User) -> Organization:
+    return Membership.objects.get(user=charlie).organization
+
+
+@pytest.fixture
+def make_key(org: Organization, alice: User):  # type: ignore[no-untyped-def]
+    """Create a key in Alice's team; returns (key, plaintext)."""
+
+    def make(**kwargs: Any):  # type: ignore[no-untyped-def]
+        kwargs.setdefault("organization", org)
+        kwargs.setdefault("actor", alice)
+        kwargs.setdefault("name", "Test key")
+        kwargs.setdefault("scopes", ["orders:read"])
+        return key_create(**kwargs)
+
+    return make
+
+
+@pytest.fixture
+def api() -> APIClient:
+    return APIClient()
+
+
+def login(client: Any, user: User, *, sudo: bool = True) -> Any:
+    """Log a user in; with sudo=True the password was "just confirmed"."""
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    if sudo:
+        import time
+
+        from accounts.services import SUDO_SESSION_KEY
+
+        session = client.session
+        session[SUDO_SESSION_KEY] = time.time() + 600
+        session.save()
+    return client

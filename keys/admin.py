@@ -1,0 +1,90 @@
+"""API keys in the admin: searchable and filterable, never showing a secret or its hash."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+
+from audit.services import audit_record
+from keys import services
+from keys.models import APIKey, KeyStatus, UsageBucket
+
+
+class ExpiryFilter(admin.SimpleListFilter):
+    title = "expiry"
+    parameter_name = "expiry"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("never", "Never expires"), ("expired", "Expired"), ("7d", "Expires within 7 days"), ("30d", "Expires within 30 days")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[APIKey]) -> QuerySet[APIKey]:
+        now = timezone.now()
+        value = self.value()
+        if value == "never":
+            return queryset.filter(expires_at__isnull=True)
+        if value == "expired":
+            return queryset.filter(expires_at__lte=now)
+        if value in ("7d", "30d"):
+            return queryset.filter(expires_at__gt=now, expires_at__lte=now + timedelta(days=int(value[:-1])))
+        return queryset
+
+
+@admin.register(APIKey)
+class APIKeyAdmin(admin.ModelAdmin[APIKey]):
+    list_display = ("id", "name", "organization", "environment", "state", "created_by_label", "created_at", "expires_at", "last_used_at")
+    list_filter = ("status", "environment", ExpiryFilter, ("organization", admin.RelatedOnlyFieldListFilter))
+    search_fields = ("id", "name", "organization__name", "organization__slug")
+    list_select_related = ("organization",)
+    # The hash is excluded along with everything else that is not listed here.
+    fields = (
+        "id", "display_prefix", "name", "organization", "environment", "scopes", "status", "created_by_label",
+        "created_at", "expires_at", "allowed_networks", "rate_limit", "last_used_at", "last_used_ip",
+        "predecessor", "rolled_at", "grace_until", "revoked_at", "revoked_by", "revoked_reason", "metadata",
+    )
+    readonly_fields = fields
+    actions = ("revoke_selected",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # keys are created in the portal, the API or `manage.py create_api_key`, so the secret is shown once
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # revoke instead: history stays
+
+    def has_revoke_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.has_perm("keys.change_apikey"))
+
+    @admin.action(description="Revoke selected keys", permissions=["revoke"])
+    def revoke_selected(self, request: HttpRequest, queryset: QuerySet[APIKey]) -> None:
+        keys = list(queryset.exclude(status=KeyStatus.REVOKED).select_related("organization"))
+        for key in keys:
+            services.key_revoke(key=key, actor=request.user, reason="Revoked by an administrator", request=request)  # type: ignore[arg-type]
+        audit_record(
+            action="admin.keys_bulk_revoked",
+            actor=request.user,
+            target_type="api_key",
+            request=request,
+            metadata={"keys": [k.id for k in keys], "count": len(keys)},
+        )
+        self.message_user(request, f"Revoked {len(keys)} key(s).", messages.SUCCESS)
+
+
+@admin.register(UsageBucket)
+class UsageBucketAdmin(admin.ModelAdmin[UsageBucket]):
+    list_display = ("key", "hour", "requests", "failures")
+    list_filter = (("hour", admin.DateFieldListFilter),)
+    search_fields = ("key__id", "key__name")
+    readonly_fields = ("key", "hour", "requests", "failures")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

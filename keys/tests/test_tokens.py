@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+import re
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from keys import tokens
+
+
+def test_built_key_has_the_documented_shape() -> None:
+    key = tokens.build("ak", "live", "3fQ9xK2m")
+    assert re.fullmatch(r"ak_live_3fQ9xK2m[0-9A-Za-z]{32}[0-9A-Za-z]{6}", key)
+    assert re.fullmatch(tokens.scanner_regex("ak").replace(r"\b", ""), key)
+
+
+def test_a_valid_key_parses_to_its_id_and_environment() -> None:
+    key = tokens.build("ak", "test", "ABCDEFGH")
+    parsed = tokens.parse(key, prefix="ak")
+    assert parsed is not None
+    assert (parsed.key_id, parsed.environment, parsed.prefix) == ("ABCDEFGH", "test", "ak")
+
+
+def test_one_changed_character_fails_the_checksum() -> None:
+    key = tokens.build("ak", "live", "ABCDEFGH")
+    i = 20
+    flipped = key[:i] + ("a" if key[i] != "a" else "b") + key[i + 1 :]
+    assert tokens.parse(flipped, prefix="ak") is None
+
+
+def test_wrong_prefix_length_or_alphabet_is_refused() -> None:
+    key = tokens.build("ak", "live", "ABCDEFGH")
+    assert tokens.parse(key, prefix="sk") is None
+    assert tokens.parse(key[:-1], prefix="ak") is None
+    assert tokens.parse(key + "A", prefix="ak") is None
+    assert tokens.parse(key.replace("ak_live", "ak_prod"), prefix="ak") is None
+    assert tokens.parse("ak_live_" + "é" * 46, prefix="ak") is None
+    assert tokens.parse("x" * 65536, prefix="ak") is None
+
+
+def test_checksum_is_zero_padded_base62_crc32() -> None:
+    assert tokens.checksum("") == "000000"
+    assert len(tokens.checksum("ak_live_x")) == 6
+
+
+@given(st.text(max_size=200))
+def test_parse_never_raises_on_arbitrary_text(text: str) -> None:
+    assert tokens.parse(text, prefix="ak") is None or text.startswith("ak_")
+
+
+@given(st.sampled_from(["live", "test"]), st.text(alphabet=tokens.ALPHABET, min_size=8, max_size=8))
+def test_every_built_key_round_trips(env: str, key_id: str) -> None:
+    parsed = tokens.parse(tokens.build("ak", env, key_id), prefix="ak")
+    assert parsed is not None and parsed.key_id == key_id and parsed.environment == env
