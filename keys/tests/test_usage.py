@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from keys.models import APIKey, UsageBucket, UsageRollupBatch
+from keys.redis_client import get_redis, namespaced
+from keys.services import usage_rollup
+from keys.usage import PENDING_REQUESTS, recorder
+
+pytestmark = [pytest.mark.django_db, pytest.mark.urls("keys.tests.company_api")]
+
+
+def totals(key: APIKey) -> tuple[int, int]:
+    rows = UsageBucket.objects.filter(key=key)
+    return sum(r.requests for r in rows), sum(r.failures for r in rows)
+
+
+def test_counting_usage_adds_no_query_to_the_request(api, make_key) -> None:  # type: ignore[no-untyped-def]
+    _, plaintext = make_key()
+    with CaptureQueriesContext(connection) as queries:
+        for _ in range(3):
+            assert api.get("/orders", HTTP_X_API_KEY=plaintext).status_code == 200
+    assert len(queries) == 3  # the one lookup per request, nothing for counting
+
+
+def test_counts_reach_hourly_buckets_and_last_used(api, make_key, settings) -> None:  # type: ignore[no-untyped-def]
+    key, plaintext = make_key()
+    for _ in range(3):
+        api.get("/orders", HTTP_X_API_KEY=plaintext, REMOTE_ADDR="203.0.113.5")
+    from keys import tokens
+
+    api.get("/orders", HTTP_X_API_KEY=tokens.build("ak", "live", key.id))  # right id, wrong secret
+    recorder.flush()
+    usage_rollup()
+    key.refresh_from_db()
+    assert totals(key) == (3, 1)
+    assert key.last_used_ip == "203.0.113.5" and key.last_used_at is not None
+
+
+@pytest.mark.redis
+def test_rollup_never_counts_a_batch_twice(api, make_key) -> None:  # type: ignore[no-untyped-def]
+    client = get_redis()
+    if client is None:
+        pytest.skip("needs REDIS_URL (runs in CI)")
+    key, plaintext = make_key()
+    api.get("/orders", HTTP_X_API_KEY=plaintext)
+    api.get("/orders", HTTP_X_API_KEY=plaintext)
+    recorder.flush()
+    assert client.hlen(namespaced(PENDING_REQUESTS)) == 1
+    # Simulate a roll-up that applied its batch and died before deleting it from Redis.
+    client.rename(namespaced(PENDING_REQUESTS), namespaced(f"{PENDING_REQUESTS}:batch:crashed"))
+    UsageRollupBatch.objects.create(batch_id="crashed")
+    from keys.services.usage import usage_apply
+
+    usage_apply(requests={(key.id, _hour()): 2}, failures={}, last_used={})
+    usage_rollup()  # the retry sees the crashed batch was applied and only cleans it up
+    assert totals(key) == (2, 0)
+    assert not list(client.scan_iter(match=namespaced("usage:*")))
+    api.get("/orders", HTTP_X_API_KEY=plaintext)
+    recorder.flush()
+    usage_rollup()
+    assert totals(key) == (3, 0)
+
+
+def _hour() -> int:
+    import time
+
+    return int(time.time() // 3600) * 3600
+
+
+def test_counts_survive_a_failed_flush(make_key, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    key, _ = make_key()
+    recorder.record(key.id, "192.0.2.1", ok=True)
+
+    def broken(**kwargs):  # type: ignore[no-untyped-def]
+        raise ConnectionError("sink down")
+
+    import keys.services.usage as usage_module
+
+    monkeypatch.setattr(usage_module, "usage_apply", broken)
+    monkeypatch.setattr("keys.usage.get_redis", lambda: None)
+    with pytest.raises(ConnectionError):
+        recorder.flush()
+    monkeypatch.undo()
+    monkeypatch.setattr("keys.usage.get_redis", lambda: None)
+    recorder.flush()
+    assert totals(key) == (1, 0)
