@@ -39,7 +39,9 @@ class SignupForm(forms.Form):
 
 
 class EmailAuthenticationForm(AuthenticationForm):
-    username = forms.EmailField(label="Email", widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}))
+    username = forms.EmailField(
+        label="Email", widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
+    )
 
 
 class ThrottledPasswordResetForm(PasswordResetForm):
@@ -79,14 +81,16 @@ class PasswordConfirmMixin(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if self.needs_sudo and self.sudo_required() and not self.errors:
-            if not data.get("password") or not sudo_confirm(request=self.request, password=data["password"]):
-                self.add_error("password", "Confirm your password to change live credentials.")
+        confirmed = lambda: bool(data.get("password")) and sudo_confirm(request=self.request, password=data["password"])  # noqa: E731
+        if self.needs_sudo and self.sudo_required() and not self.errors and not confirmed():
+            self.add_error("password", "Confirm your password to change live credentials.")
         return data
 
 
 class SudoForm(forms.Form):
-    password = forms.CharField(strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}))
+    password = forms.CharField(
+        strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True})
+    )
 
 
 class OrganizationForm(forms.Form):
@@ -96,7 +100,10 @@ class OrganizationForm(forms.Form):
 class OrganizationSettingsForm(forms.Form):
     name = forms.CharField(max_length=100)
     max_key_lifetime_days = forms.IntegerField(
-        required=False, min_value=1, max_value=3650, label="Maximum key lifetime (days)",
+        required=False,
+        min_value=1,
+        max_value=3650,
+        label="Maximum key lifetime (days)",
         help_text="Leave empty for no limit. New keys must expire within this many days.",
     )
 

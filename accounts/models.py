@@ -26,7 +26,7 @@ class UserManager(BaseUserManager["User"]):
         return self.create_user(email, password, **extra)
 
 
-class User(AbstractBaseUser, PermissionsMixin):
+class User(AbstractBaseUser, PermissionsMixin):  # type: ignore[django-manager-missing]
     """A person. Logs in with email and password."""
 
     email = models.EmailField(unique=True)
@@ -51,7 +51,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.name or self.email.split("@")[0]
 
 
-class Organization(models.Model):
+class Organization(models.Model):  # type: ignore[django-manager-missing]
     """A team. Every credential belongs to exactly one organization."""
 
     name = models.CharField(max_length=100)
@@ -61,7 +61,9 @@ class Organization(models.Model):
     max_key_lifetime_days = models.PositiveIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    members = models.ManyToManyField(User, through="Membership", related_name="organizations")
+    members: models.ManyToManyField[User, Membership] = models.ManyToManyField(
+        User, through="Membership", related_name="organizations"
+    )
 
     def __str__(self) -> str:
         return self.name

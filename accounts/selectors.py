@@ -12,7 +12,9 @@ def membership_for(user: User, slug: str) -> Membership:
     """The user's membership in the organization `slug`. Outsiders get 404, never 403."""
     if not getattr(user, "is_authenticated", False):
         raise Http404
-    membership = Membership.objects.select_related("organization", "user").filter(organization__slug=slug, user=user).first()
+    membership = (
+        Membership.objects.select_related("organization", "user").filter(organization__slug=slug, user=user).first()
+    )
     if membership is None:
         raise Http404
     return membership

@@ -44,7 +44,9 @@ def user_signup(*, email: str, password: str, name: str = "", request: HttpReque
     return user
 
 
-def organization_create(*, user: User, name: str, personal: bool = False, request: HttpRequest | None = None) -> Organization:
+def organization_create(
+    *, user: User, name: str, personal: bool = False, request: HttpRequest | None = None
+) -> Organization:
     """Create an organization owned by `user`."""
     name = name.strip()
     if not name:
@@ -68,7 +70,9 @@ def organization_create(*, user: User, name: str, personal: bool = False, reques
     raise ValidationError({"name": "Could not allocate a unique address for this team; try another name."})
 
 
-def organization_update(*, membership: Membership, name: str, max_key_lifetime_days: int | None, request: HttpRequest | None = None) -> Organization:
+def organization_update(
+    *, membership: Membership, name: str, max_key_lifetime_days: int | None, request: HttpRequest | None = None
+) -> Organization:
     """Rename an organization and set its key lifetime policy (owners and admins)."""
     if not membership.can("manage_org"):
         raise PermissionDenied("Only owners and admins can change team settings.")
@@ -94,7 +98,9 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def invitation_create(*, membership: Membership, email: str, role: str, request: HttpRequest | None = None) -> Invitation:
+def invitation_create(
+    *, membership: Membership, email: str, role: str, request: HttpRequest | None = None
+) -> Invitation:
     """Invite someone by email. The token goes only into the email; the database keeps its hash."""
     if not membership.can("manage_members"):
         raise PermissionDenied("Only owners and admins can invite people.")
@@ -174,7 +180,9 @@ def _owners_left(org: Organization, excluding: Membership) -> int:
     return Membership.objects.filter(organization=org, role=Role.OWNER).exclude(pk=excluding.pk).count()
 
 
-def membership_set_role(*, by: Membership, target: Membership, role: str, request: HttpRequest | None = None) -> Membership:
+def membership_set_role(
+    *, by: Membership, target: Membership, role: str, request: HttpRequest | None = None
+) -> Membership:
     """Change a member's role. Only owners make or unmake owners, and a team always keeps one owner."""
     if not by.can("manage_members"):
         raise PermissionDenied("Only owners and admins can change roles.")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
@@ -24,9 +26,9 @@ from audit.models import AuditEvent
 def _errors_to_form(form: forms.forms.Form, exc: ValidationError) -> None:
     if hasattr(exc, "error_dict"):
         for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
+            form.add_error(field if field in form.fields else None, ValidationError(errors))
     else:
-        form.add_error(None, exc.messages)
+        form.add_error(None, ValidationError(exc.messages))
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -111,7 +113,8 @@ def org_list(request: HttpRequest) -> HttpResponse:
             request.session["org"] = org.slug
             messages.success(request, f"Created {org.name}.")
             return redirect("keys:dashboard", slug=org.slug)
-    memberships = Membership.objects.filter(user=request.user).select_related("organization").order_by("organization__name")
+    user: Any = request.user
+    memberships = Membership.objects.filter(user=user).select_related("organization").order_by("organization__name")
     return render(request, "accounts/org_list.html", {"form": form, "memberships": memberships})
 
 
@@ -168,9 +171,11 @@ def members(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _target_membership(org_membership: Membership, member_id: int) -> Membership:
-    target = Membership.objects.select_related("user", "organization").filter(
-        pk=member_id, organization=org_membership.organization
-    ).first()
+    target = (
+        Membership.objects.select_related("user", "organization")
+        .filter(pk=member_id, organization=org_membership.organization)
+        .first()
+    )
     if target is None:
         raise Http404
     return target
@@ -239,4 +244,8 @@ def audit_log(request: HttpRequest, slug: str) -> HttpResponse:
     if action:
         events = events.filter(action=action)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
-    return render(request, "accounts/audit_log.html", {"membership": membership, "org": membership.organization, "page": page, "action": action})
+    return render(
+        request,
+        "accounts/audit_log.html",
+        {"membership": membership, "org": membership.organization, "page": page, "action": action},
+    )

@@ -13,7 +13,12 @@ from audit.models import AuditEvent
 @admin.register(AuditEvent)
 class AuditEventAdmin(admin.ModelAdmin[AuditEvent]):
     list_display = ("created_at", "actor_label", "organization", "action", "target_type", "target_id", "ip")
-    list_filter = ("action", ("created_at", admin.DateFieldListFilter), ("organization", admin.RelatedOnlyFieldListFilter), ("actor", admin.RelatedOnlyFieldListFilter))
+    list_filter = (
+        "action",
+        ("created_at", admin.DateFieldListFilter),
+        ("organization", admin.RelatedOnlyFieldListFilter),
+        ("actor", admin.RelatedOnlyFieldListFilter),
+    )
     search_fields = ("actor_label", "action", "target_id", "organization__name", "organization__slug", "ip")
     date_hierarchy = "created_at"
     list_select_related = ("organization",)

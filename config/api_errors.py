@@ -61,7 +61,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, exceptions.ValidationError):
         detail = response.data
     elif isinstance(exc, exceptions.Throttled):
-        detail = {"retry_after": exc.wait}
+        detail = {"retry_after": getattr(exc, "wait", None)}
     extra = getattr(exc, "error_detail", None)
     if extra is not None:
         detail = extra

@@ -8,7 +8,6 @@ from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
-
 from kombu import Connection
 
 logger = logging.getLogger(__name__)
@@ -46,7 +45,10 @@ def readyz(request: HttpRequest) -> JsonResponse:
     """The database and the Celery broker are reachable; 503 names whichever is not."""
     checks = {"database": _database_ok(), "broker": _broker_ok()}
     failing = [name for name, ok in checks.items() if not ok]
-    body = {"status": "ok" if not failing else "unavailable", "checks": {k: "ok" if v else "fail" for k, v in checks.items()}}
+    body: dict[str, object] = {
+        "status": "ok" if not failing else "unavailable",
+        "checks": {k: "ok" if v else "fail" for k, v in checks.items()},
+    }
     if failing:
         body["failing"] = failing
     return JsonResponse(body, status=503 if failing else 200)

@@ -20,7 +20,12 @@ class ExpiryFilter(admin.SimpleListFilter):
     parameter_name = "expiry"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        return [("never", "Never expires"), ("expired", "Expired"), ("7d", "Expires within 7 days"), ("30d", "Expires within 30 days")]
+        return [
+            ("never", "Never expires"),
+            ("expired", "Expired"),
+            ("7d", "Expires within 7 days"),
+            ("30d", "Expires within 30 days"),
+        ]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[APIKey]) -> QuerySet[APIKey]:
         now = timezone.now()
@@ -36,21 +41,51 @@ class ExpiryFilter(admin.SimpleListFilter):
 
 @admin.register(APIKey)
 class APIKeyAdmin(admin.ModelAdmin[APIKey]):
-    list_display = ("id", "name", "organization", "environment", "state", "created_by_label", "created_at", "expires_at", "last_used_at")
+    list_display = (
+        "id",
+        "name",
+        "organization",
+        "environment",
+        "state",
+        "created_by_label",
+        "created_at",
+        "expires_at",
+        "last_used_at",
+    )
     list_filter = ("status", "environment", ExpiryFilter, ("organization", admin.RelatedOnlyFieldListFilter))
     search_fields = ("id", "name", "organization__name", "organization__slug")
     list_select_related = ("organization",)
     # The hash is excluded along with everything else that is not listed here.
     fields = (
-        "id", "display_prefix", "name", "organization", "environment", "scopes", "status", "created_by_label",
-        "created_at", "expires_at", "allowed_networks", "rate_limit", "last_used_at", "last_used_ip",
-        "predecessor", "rolled_at", "grace_until", "revoked_at", "revoked_by", "revoked_reason", "metadata",
+        "id",
+        "display_prefix",
+        "name",
+        "organization",
+        "environment",
+        "scopes",
+        "status",
+        "created_by_label",
+        "created_at",
+        "expires_at",
+        "allowed_networks",
+        "rate_limit",
+        "last_used_at",
+        "last_used_ip",
+        "predecessor",
+        "rolled_at",
+        "grace_until",
+        "revoked_at",
+        "revoked_by",
+        "revoked_reason",
+        "metadata",
     )
     readonly_fields = fields
     actions = ("revoke_selected",)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
-        return False  # keys are created in the portal, the API or `manage.py create_api_key`, so the secret is shown once
+        return (
+            False  # keys are created in the portal, the API or `manage.py create_api_key`, so the secret is shown once
+        )
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

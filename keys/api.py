@@ -63,17 +63,19 @@ class Caller:
 
 
 def caller_for(request: Request) -> Caller:
-    if isinstance(request.user, CredentialUser):
-        return Caller(request.auth.organization, request.auth, None)
-    slug = request.query_params.get("organization") or request.session.get("org")
-    if request.query_params.get("organization"):
-        membership = membership_for(request.user, slug)
+    user: Any = request.user
+    if isinstance(user, CredentialUser):
+        credential: Any = request.auth
+        return Caller(credential.organization, credential, None)
+    requested = request.query_params.get("organization")
+    if requested:
+        membership = membership_for(user, requested)
     else:
-        org = default_organization(request.user, slug)
+        org = default_organization(user, request.session.get("org"))
         if org is None:
             raise Http404
-        membership = membership_for(request.user, org.slug)
-    return Caller(membership.organization, request.user, membership)
+        membership = membership_for(user, org.slug)
+    return Caller(membership.organization, user, membership)
 
 
 class ManagementAccess(BasePermission):
@@ -93,7 +95,11 @@ class ManagementAccess(BasePermission):
 
 
 def _require_sudo_for_live(request: Request, environment: str) -> None:
-    if not isinstance(request.user, CredentialUser) and environment == Environment.LIVE and not sudo_is_active(request._request):
+    if (
+        not isinstance(request.user, CredentialUser)
+        and environment == Environment.LIVE
+        and not sudo_is_active(request._request)
+    ):
         raise ReauthenticationRequired()
 
 
@@ -164,7 +170,9 @@ class KeyDetail(KeyObjectView):
         data = KeyUpdateSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         try:
-            key = services.key_update(key=key, actor=caller_for(request).actor, request=request._request, **data.validated_data)
+            key = services.key_update(
+                key=key, actor=caller_for(request).actor, request=request._request, **data.validated_data
+            )
         except KeyConflict as exc:
             raise _conflict(exc) from exc
         return Response(APIKeySerializer(key).data)
@@ -241,7 +249,8 @@ class WhoAmI(APIView):
 
     @extend_schema(responses=WhoAmISerializer)
     def get(self, request: Request) -> Response:
-        credential = request.auth
+        credential: Any = request.auth
+        user: Any = request.user
         if credential is not None and hasattr(credential, "kind"):
             body = {
                 "type": credential.kind,
@@ -252,10 +261,10 @@ class WhoAmI(APIView):
                 "expires_at": credential.ends_at if hasattr(credential, "ends_at") else credential.expires_at,
             }
         else:
-            org = default_organization(request.user, request.session.get("org"))
+            org = default_organization(user, request.session.get("org"))
             body = {
                 "type": "user",
-                "id": str(request.user.pk),
+                "id": str(user.pk),
                 "organization": org.slug if org else None,
                 "environment": None,
                 "scopes": [],
@@ -276,9 +285,10 @@ class Verify(APIView):
     def post(self, request: Request) -> Response:
         data = VerifyRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        credential: Any = request.auth
         verdict = services.key_verify(
             raw=data.validated_data["key"],
-            organization_id=request.auth.organization.pk,
+            organization_id=credential.organization.pk,
             ip=data.validated_data["ip"],
             scopes=data.validated_data["scopes"],
         )

@@ -72,7 +72,9 @@ class NetworkField(forms.CharField):
 
 
 class KeyCreateForm(PasswordConfirmMixin):
-    name = forms.CharField(max_length=100, widget=forms.TextInput(attrs={"placeholder": "e.g. Billing service (production)"}))
+    name = forms.CharField(
+        max_length=100, widget=forms.TextInput(attrs={"placeholder": "e.g. Billing service (production)"})
+    )
     environment = forms.ChoiceField(choices=Environment.choices, initial=Environment.LIVE, widget=forms.RadioSelect)
     expiry = forms.ChoiceField(choices=EXPIRY_PRESETS, initial="90d", label="Expires")
     expires_on = forms.DateTimeField(
@@ -81,7 +83,9 @@ class KeyCreateForm(PasswordConfirmMixin):
     allowed_networks = NetworkField(
         required=False, label="Allowed networks", help_text="One CIDR block per line. Empty allows any address."
     )
-    rate_limit = forms.IntegerField(required=False, min_value=1, max_value=1_000_000, label="Rate limit (requests per minute)")
+    rate_limit = forms.IntegerField(
+        required=False, min_value=1, max_value=1_000_000, label="Rate limit (requests per minute)"
+    )
 
     field_order = ("name", "environment")
 
@@ -116,9 +120,13 @@ class KeyCreateForm(PasswordConfirmMixin):
 class KeyEditForm(forms.Form):
     name = forms.CharField(max_length=100)
     allowed_networks = NetworkField(required=False, label="Allowed networks", help_text="One CIDR block per line.")
-    rate_limit = forms.IntegerField(required=False, min_value=1, max_value=1_000_000, label="Rate limit (requests per minute)")
+    rate_limit = forms.IntegerField(
+        required=False, min_value=1, max_value=1_000_000, label="Rate limit (requests per minute)"
+    )
     expires_on = forms.DateTimeField(
-        required=False, label="Expires (UTC)", widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        required=False,
+        label="Expires (UTC)",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
         help_text="Leave empty for no expiry (if your team allows it).",
     )
 

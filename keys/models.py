@@ -159,3 +159,6 @@ class UsageRollupBatch(models.Model):
 
     batch_id = models.CharField(max_length=64, unique=True)
     applied_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.batch_id

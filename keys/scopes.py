@@ -46,7 +46,10 @@ def resources() -> tuple[Resource, ...]:
         Resource(
             name,
             name.replace("_", " ").capitalize(),
-            descriptions={"read": f"Read {name.replace('_', ' ')}", "write": f"Create and change {name.replace('_', ' ')}"},
+            descriptions={
+                "read": f"Read {name.replace('_', ' ')}",
+                "write": f"Create and change {name.replace('_', ' ')}",
+            },
         )
         for name in settings.API_RESOURCES
     )
@@ -91,7 +94,7 @@ def unknown(scopes: Iterable[str]) -> list[str]:
 def normalize(scopes: Iterable[str]) -> list[str]:
     """The smallest list that grants the same: implied lower levels are dropped, order is the registry's."""
     chosen = set(scopes)
-    implied_by_others = set()
+    implied_by_others: set[str] = set()
     for scope in chosen:
         implied_by_others |= _implied().get(scope, frozenset()) - {scope}
     keep = chosen - implied_by_others

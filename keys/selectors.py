@@ -36,9 +36,11 @@ def keys_for_org(
 
 def key_for_org(organization: Organization, key_id: str) -> APIKey:
     """One key of the organization; another organization's key is a 404, exactly like a missing one."""
-    key = APIKey.objects.select_related("organization", "created_by", "revoked_by").filter(
-        organization=organization, pk=key_id
-    ).first()
+    key = (
+        APIKey.objects.select_related("organization", "created_by", "revoked_by")
+        .filter(organization=organization, pk=key_id)
+        .first()
+    )
     if key is None:
         raise Http404
     return key
@@ -76,16 +78,17 @@ def usage_daily(key: APIKey, *, days: int = 30) -> list[tuple[str, int, int]]:
         .annotate(req=Sum("requests"), fail=Sum("failures"))
     }
     return [
-        ((start + timedelta(days=i)).isoformat(), *rows.get(start + timedelta(days=i), (0, 0)))
-        for i in range(days)
+        ((start + timedelta(days=i)).isoformat(), *rows.get(start + timedelta(days=i), (0, 0))) for i in range(days)
     ]
 
 
 def key_counts(organization: Organization) -> dict[str, int]:
     now = timezone.now()
     qs = APIKey.objects.filter(organization=organization)
-    live = Q(status=KeyStatus.ACTIVE) & (Q(expires_at__isnull=True) | Q(expires_at__gt=now)) & (
-        Q(grace_until__isnull=True) | Q(grace_until__gt=now)
+    live = (
+        Q(status=KeyStatus.ACTIVE)
+        & (Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+        & (Q(grace_until__isnull=True) | Q(grace_until__gt=now))
     )
     return {
         "total": qs.count(),
@@ -97,4 +100,7 @@ def key_counts(organization: Organization) -> dict[str, int]:
 
 def usage_totals(organization: Organization, *, days: int = 7) -> int:
     since = timezone.now() - timedelta(days=days)
-    return UsageBucket.objects.filter(key__organization=organization, hour__gte=since).aggregate(t=Sum("requests"))["t"] or 0
+    return (
+        UsageBucket.objects.filter(key__organization=organization, hour__gte=since).aggregate(t=Sum("requests"))["t"]
+        or 0
+    )

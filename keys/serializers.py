@@ -14,7 +14,7 @@ class APIKeySerializer(serializers.ModelSerializer[APIKey]):
 
     prefix = serializers.CharField(source="display_prefix", read_only=True)
     status = serializers.CharField(source="state", read_only=True)
-    organization = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    organization: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     created_by = serializers.CharField(source="created_by_label", read_only=True)
     successor = serializers.SerializerMethodField()
 
@@ -54,8 +54,8 @@ class CreatedKeySerializer(APIKeySerializer):
     key = serializers.SerializerMethodField(help_text="The full key. Shown only in this response; store it now.")
 
     class Meta(APIKeySerializer.Meta):
-        fields = ("key", *APIKeySerializer.Meta.fields)
-        read_only_fields = fields
+        fields = ("key", *APIKeySerializer.Meta.fields)  # type: ignore[assignment]
+        read_only_fields = fields  # type: ignore[assignment]
 
     def get_key(self, obj: APIKey) -> str:
         return str(self.context["plaintext"])
@@ -100,9 +100,14 @@ class KeyRevokeSerializer(serializers.Serializer[Any]):
 
 class VerifyRequestSerializer(serializers.Serializer[Any]):
     key = serializers.CharField(max_length=512, trim_whitespace=False)
-    ip = serializers.IPAddressField(required=False, allow_null=True, default=None, help_text="The end client's address.")
+    ip = serializers.IPAddressField(
+        required=False, allow_null=True, default=None, help_text="The end client's address."
+    )
     scopes = serializers.ListField(
-        child=serializers.CharField(max_length=64), required=False, default=list, max_length=50,
+        child=serializers.CharField(max_length=64),
+        required=False,
+        default=list,
+        max_length=50,
         help_text="Scopes the key must hold; missing ones give INSUFFICIENT_SCOPE.",
     )
 

@@ -21,7 +21,7 @@ class CredentialRateThrottle(BaseThrottle):
         self.window: Window | None = None
 
     def allow_request(self, request: Request, view: Any) -> bool:
-        credential = request.auth
+        credential: Any = request.auth
         limit = getattr(credential, "rate_limit", None)
         if not limit:
             return True

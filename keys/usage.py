@@ -79,7 +79,9 @@ class UsageRecorder:
             self._requests, self._failures, self._last = Counter(), Counter(), {}
         return out
 
-    def _restore(self, requests: Counter[tuple[str, int]], failures: Counter[tuple[str, int]], last: dict[str, tuple[float, str]]) -> None:
+    def _restore(
+        self, requests: Counter[tuple[str, int]], failures: Counter[tuple[str, int]], last: dict[str, tuple[float, str]]
+    ) -> None:
         with self._lock:
             self._requests.update(requests)
             self._failures.update(failures)

@@ -20,7 +20,15 @@ from accounts.selectors import membership_for
 from audit.models import AuditEvent
 from keys import scopes as scope_registry
 from keys import services, tokens
-from keys.forms import KeyCreateForm, KeyEditForm, KeyRevokeForm, KeyRollForm, KeyStatusForm, grid_initial, scopes_from_grid
+from keys.forms import (
+    KeyCreateForm,
+    KeyEditForm,
+    KeyRevokeForm,
+    KeyRollForm,
+    KeyStatusForm,
+    grid_initial,
+    scopes_from_grid,
+)
 from keys.models import APIKey
 from keys.selectors import key_counts, key_for_org, key_successor, keys_for_org, usage_daily, usage_hourly, usage_totals
 from keys.services.errors import KeyConflict
@@ -39,17 +47,29 @@ def _member(request: HttpRequest, slug: str, *, write: bool = False) -> Membersh
 def _apply_errors(form: Any, exc: ValidationError) -> None:
     if hasattr(exc, "error_dict"):
         for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
+            form.add_error(field if field in form.fields else None, ValidationError(errors))
     else:
-        form.add_error(None, exc.messages)
+        form.add_error(None, ValidationError(exc.messages))
 
 
-def _reveal(request: HttpRequest, membership: Membership, key: APIKey, plaintext: str, *, rolled_from: APIKey | None = None) -> HttpResponse:
+def _form_errors(form: Any) -> str:
+    return " ".join(str(e) for errs in form.errors.values() for e in errs)
+
+
+def _reveal(
+    request: HttpRequest, membership: Membership, key: APIKey, plaintext: str, *, rolled_from: APIKey | None = None
+) -> HttpResponse:
     """The one page that ever shows the secret. Rendered as the POST's answer (never stored, never redirected to)."""
     response = render(
         request,
         "keys/reveal.html",
-        {"membership": membership, "org": membership.organization, "key": key, "plaintext": plaintext, "rolled_from": rolled_from},
+        {
+            "membership": membership,
+            "org": membership.organization,
+            "key": key,
+            "plaintext": plaintext,
+            "rolled_from": rolled_from,
+        },
     )
     response["Cache-Control"] = "no-store, no-cache, must-revalidate, private"
     response["Pragma"] = "no-cache"
@@ -127,7 +147,9 @@ def key_detail(request: HttpRequest, slug: str, key_id: str) -> HttpResponse:
         "key": key,
         "successor": key_successor(key),
         "scopes": scope_registry.describe(key.scopes),
-        "events": AuditEvent.objects.filter(organization=membership.organization, target_type="api_key", target_id=key.id)[:50],
+        "events": AuditEvent.objects.filter(
+            organization=membership.organization, target_type="api_key", target_id=key.id
+        )[:50],
         "usage": {"hourly": hourly, "daily": daily},
         "usage_7d": sum(r for _, r, _ in hourly),
         "failures_7d": sum(f for _, _, f in hourly),
@@ -195,7 +217,7 @@ def key_roll(request: HttpRequest, slug: str, key_id: str) -> HttpResponse:
         else:
             return _reveal(request, membership, successor, plaintext, rolled_from=key)
     else:
-        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+        messages.error(request, _form_errors(form))
     return redirect("keys:detail", slug=slug, key_id=key.id)
 
 
@@ -214,7 +236,7 @@ def key_revoke(request: HttpRequest, slug: str, key_id: str) -> HttpResponse:
         else:
             messages.success(request, f"Revoked {key.name}. Requests with it fail from now on.")
     else:
-        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+        messages.error(request, _form_errors(form))
     return redirect("keys:detail", slug=slug, key_id=key.id)
 
 
@@ -231,7 +253,7 @@ def _status_change(request: HttpRequest, slug: str, key_id: str, *, enable: bool
         else:
             messages.success(request, f"{'Enabled' if enable else 'Disabled'} {key.name}.")
     else:
-        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+        messages.error(request, _form_errors(form))
     return redirect("keys:detail", slug=slug, key_id=key.id)
 
 

@@ -11,10 +11,22 @@ pytestmark = pytest.mark.django_db
 
 def test_an_event_records_who_what_and_where(rf, alice, org) -> None:  # type: ignore[no-untyped-def]
     request = rf.post("/", HTTP_USER_AGENT="pytest-agent", REMOTE_ADDR="192.0.2.4")
-    event = audit_record(action="thing.done", organization=org, actor=alice, target_type="thing", target_id="7", request=request, metadata={"a": 1})
+    event = audit_record(
+        action="thing.done",
+        organization=org,
+        actor=alice,
+        target_type="thing",
+        target_id="7",
+        request=request,
+        metadata={"a": 1},
+    )
     event.refresh_from_db()
     assert (event.actor, event.actor_label, event.organization, event.ip, event.user_agent) == (
-        alice, "alice@example.com", org, "192.0.2.4", "pytest-agent",
+        alice,
+        "alice@example.com",
+        org,
+        "192.0.2.4",
+        "pytest-agent",
     )
     assert event.metadata == {"a": 1}
 

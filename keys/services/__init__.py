@@ -11,6 +11,7 @@ __all__ = [
     "Check",
     "Code",
     "KeyConflict",
+    "Verdict",
     "key_check",
     "key_create",
     "key_disable",
@@ -19,7 +20,6 @@ __all__ = [
     "key_roll",
     "key_update",
     "key_verify",
-    "Verdict",
     "usage_apply",
     "usage_rollup",
 ]

@@ -173,12 +173,16 @@ def key_revoke(*, key: APIKey, actor: Actor | None, reason: str = "", request: H
         locked.revoked_at = now
         locked.revoked_by = user
         locked.revoked_reason = reason
-        locked.save(update_fields=["status", "status_changed_at", "revoked_at", "revoked_by", "revoked_reason", "updated_at"])
+        locked.save(
+            update_fields=["status", "status_changed_at", "revoked_at", "revoked_by", "revoked_reason", "updated_at"]
+        )
         _record("key.revoked", locked, actor, request, reason=reason)
     return locked
 
 
-def _set_status(key: APIKey, actor: Actor | None, request: HttpRequest | None, *, to: str, frm: str, action: str) -> APIKey:
+def _set_status(
+    key: APIKey, actor: Actor | None, request: HttpRequest | None, *, to: str, frm: str, action: str
+) -> APIKey:
     with transaction.atomic():
         locked = APIKey.objects.select_for_update().select_related("organization").get(pk=key.pk)
         if locked.status == to:
@@ -224,7 +228,9 @@ def key_update(
             changes["name"] = v.clean_name(name)
         if scopes is not _UNSET:
             new_scopes = v.clean_scopes(scopes)
-            v.require_subset(new_scopes, locked.effective_scopes, message="Scopes can only be narrowed; roll a new key to add")
+            v.require_subset(
+                new_scopes, locked.effective_scopes, message="Scopes can only be narrowed; roll a new key to add"
+            )
             changes["scopes"] = new_scopes
         if allowed_networks is not _UNSET:
             changes["allowed_networks"] = v.clean_networks(allowed_networks)

@@ -64,7 +64,9 @@ def clean_rate_limit(rate_limit: Any) -> int | None:
     if rate_limit in (None, ""):
         return None
     if isinstance(rate_limit, bool) or not isinstance(rate_limit, int) or not 1 <= rate_limit <= MAX_RATE_LIMIT:
-        raise ValidationError({"rate_limit": f"The rate limit is a whole number of requests per minute, 1 to {MAX_RATE_LIMIT}."})
+        raise ValidationError(
+            {"rate_limit": f"The rate limit is a whole number of requests per minute, 1 to {MAX_RATE_LIMIT}."}
+        )
     return rate_limit
 
 

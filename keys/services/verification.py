@@ -122,7 +122,9 @@ class Verdict:
         return self.code is Code.VALID
 
 
-def key_verify(*, raw: str, organization_id: int, ip: str | None = None, scopes: list[str] | tuple[str, ...] = ()) -> Verdict:
+def key_verify(
+    *, raw: str, organization_id: int, ip: str | None = None, scopes: list[str] | tuple[str, ...] = ()
+) -> Verdict:
     """Judge a key on behalf of another service of the same organization.
 
     `ip` is the end client's address, checked against the key's allowed networks (a key with

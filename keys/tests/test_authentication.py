@@ -102,7 +102,13 @@ def test_doubled_header_is_refused(api, make_key) -> None:  # type: ignore[no-un
 
 def test_looser_authorization_forms_are_not_accepted(api, make_key) -> None:  # type: ignore[no-untyped-def]
     _, plaintext = make_key()
-    for value in (f" Bearer {plaintext}", f"Token {plaintext}", f"Basic {plaintext}", f"Bearer  {plaintext}", plaintext):
+    for value in (
+        f" Bearer {plaintext}",
+        f"Token {plaintext}",
+        f"Basic {plaintext}",
+        f"Bearer  {plaintext}",
+        plaintext,
+    ):
         response = api.get("/orders", HTTP_AUTHORIZATION=value)
         assert response.status_code == 401, value
 

@@ -82,11 +82,16 @@ def test_a_key_cannot_mint_scopes_beyond_its_own(make_key, org) -> None:  # type
 
 
 def test_roll_creates_a_successor_that_inherits_and_old_key_works_during_grace(make_key, alice) -> None:  # type: ignore[no-untyped-def]
-    key, old_plain = make_key(scopes=["orders:write"], allowed_networks=["10.0.0.0/8"], rate_limit=50, metadata={"team": "billing"})
+    key, old_plain = make_key(
+        scopes=["orders:write"], allowed_networks=["10.0.0.0/8"], rate_limit=50, metadata={"team": "billing"}
+    )
     successor, new_plain = key_roll(key=key, actor=alice, grace=timedelta(hours=1))
     assert successor.predecessor_id == key.id
     assert (successor.scopes, successor.allowed_networks, successor.rate_limit, successor.metadata) == (
-        ["orders:write"], ["10.0.0.0/8"], 50, {"team": "billing"},
+        ["orders:write"],
+        ["10.0.0.0/8"],
+        50,
+        {"team": "billing"},
     )
     assert key_check(old_plain, ip="10.1.1.1").code is Code.VALID
     assert key_check(new_plain, ip="10.1.1.1").code is Code.VALID

@@ -42,8 +42,12 @@ class Command(BaseCommand):
         scopes = [s.strip() for s in options["scopes"].split(",") if s.strip()]
         try:
             _, plaintext = key_create(
-                organization=org, actor=None, name=options["name"], scopes=scopes,
-                environment=options["env"], expires_at=expires_at,
+                organization=org,
+                actor=None,
+                name=options["name"],
+                scopes=scopes,
+                environment=options["env"],
+                expires_at=expires_at,
             )
         except ValidationError as exc:
             raise CommandError("; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())) from exc
