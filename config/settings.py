@@ -165,8 +165,11 @@ AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
-AXES_IPWARE_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0) or None
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+# The login form's field is "username" (holding the email); lower-cased so "Alice@" and "alice@" count together.
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "accounts.lockout.username"
+# One notion of the client's address everywhere: REMOTE_ADDR unless TRUSTED_PROXY_COUNT says otherwise.
+AXES_CLIENT_IP_CALLABLE = "audit.services.client_ip"
 
 # Sudo mode: a fresh password check stays valid this long before live credentials change.
 SUDO_MODE_SECONDS = env_int("SUDO_MODE_SECONDS", 15 * 60)

@@ -1,0 +1,103 @@
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.core import mail
+
+from accounts.models import Membership, Role, User
+from conftest import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+def test_signup_creates_user_with_argon2_password_and_personal_team(client) -> None:  # type: ignore[no-untyped-def]
+    response = client.post("/signup/", {"name": "Dana", "email": "Dana@Example.com", "password": PASSWORD})
+    assert response.status_code == 302
+    user = User.objects.get(email="dana@example.com")
+    assert user.password.startswith("argon2")
+    membership = Membership.objects.get(user=user)
+    assert membership.role == Role.OWNER and membership.organization.is_personal
+    assert response["Location"] == "/"
+    assert client.get("/")["Location"] == f"/orgs/{membership.organization.slug}/"
+
+
+def test_signup_rejects_weak_password_and_duplicate_email(client, alice) -> None:  # type: ignore[no-untyped-def]
+    weak = client.post("/signup/", {"email": "new@example.com", "password": "123"})
+    assert weak.status_code == 200 and b"too short" in weak.content
+    duplicate = client.post("/signup/", {"email": "ALICE@example.com", "password": PASSWORD})
+    assert duplicate.status_code == 200 and b"already exists" in duplicate.content
+    assert not User.objects.filter(email="new@example.com").exists()
+
+
+def test_login_by_email_and_logout(client, alice) -> None:  # type: ignore[no-untyped-def]
+    response = client.post("/login/", {"username": "alice@example.com", "password": PASSWORD})
+    assert response.status_code == 302
+    assert client.get("/").status_code == 302
+    client.post("/logout/")
+    assert client.get("/")["Location"] == "/login/"
+
+
+def test_repeated_failed_logins_lock_the_account_out(client, alice) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(5):
+        client.post("/login/", {"username": "alice@example.com", "password": "wrong"}, REMOTE_ADDR="192.0.2.1")
+    # Even the right password, even from another address, is refused while the account is locked.
+    locked = client.post("/login/", {"username": "alice@example.com", "password": PASSWORD}, REMOTE_ADDR="192.0.2.99")
+    assert locked.status_code == 429
+    assert "_auth_user_id" not in client.session
+
+
+def test_repeated_failures_from_one_ip_lock_that_ip_out(client, alice, charlie) -> None:  # type: ignore[no-untyped-def]
+    for i in range(5):
+        client.post("/login/", {"username": f"nobody{i}@example.com", "password": "x"}, REMOTE_ADDR="192.0.2.50")
+    blocked = client.post(
+        "/login/", {"username": "charlie@example.com", "password": PASSWORD}, REMOTE_ADDR="192.0.2.50"
+    )
+    assert blocked.status_code == 429
+
+
+def test_password_reset_by_email(client, alice) -> None:  # type: ignore[no-untyped-def]
+    response = client.post("/password-reset/", {"email": "alice@example.com"})
+    assert response.status_code == 302
+    assert len(mail.outbox) == 1
+    link = re.search(r"http\S+/password-reset/\S+/\S+/", mail.outbox[0].body)
+    assert link is not None
+    path = "/" + link.group(0).split("/", 3)[3]
+    form_page = client.get(path, follow=True)
+    assert form_page.status_code == 200
+    new = "a-brand-new-passphrase-42"
+    done = client.post(form_page.redirect_chain[-1][0], {"new_password1": new, "new_password2": new})
+    assert done.status_code == 302
+    alice.refresh_from_db()
+    assert alice.check_password(new)
+
+
+def test_password_reset_is_rate_limited(client, alice, settings) -> None:  # type: ignore[no-untyped-def]
+    settings.PASSWORD_RESET_RATE_PER_HOUR = 2
+    for _ in range(2):
+        assert client.post("/password-reset/", {"email": "alice@example.com"}).status_code == 302
+    limited = client.post("/password-reset/", {"email": "alice@example.com"})
+    assert limited.status_code == 200 and b"Too many reset requests" in limited.content
+    assert len(mail.outbox) == 2
+
+
+def test_password_reset_does_not_reveal_whether_an_account_exists(client) -> None:  # type: ignore[no-untyped-def]
+    response = client.post("/password-reset/", {"email": "nobody@example.com"})
+    assert response.status_code == 302 and len(mail.outbox) == 0
+
+
+def test_a_forged_x_forwarded_for_does_not_dodge_the_ip_lockout(client, alice) -> None:  # type: ignore[no-untyped-def]
+    for i in range(5):
+        client.post(
+            "/login/",
+            {"username": f"nobody{i}@example.com", "password": "x"},
+            REMOTE_ADDR="192.0.2.60",
+            HTTP_X_FORWARDED_FOR=f"198.51.100.{i}",
+        )
+    blocked = client.post(
+        "/login/",
+        {"username": "alice@example.com", "password": PASSWORD},
+        REMOTE_ADDR="192.0.2.60",
+        HTTP_X_FORWARDED_FOR="203.0.113.1",
+    )
+    assert blocked.status_code == 429
