@@ -125,18 +125,19 @@ class KeyListCreate(GenericAPIView[APIKey]):
         )
 
     @extend_schema(
+        operation_id="keys_list",
         parameters=[
             OpenApiParameter("organization", str, description="Team slug (portal sessions only)"),
             OpenApiParameter("search", str),
             OpenApiParameter("status", str, enum=["active", "expired", "disabled", "revoked"]),
             OpenApiParameter("environment", str, enum=["live", "test"]),
-        ]
+        ],
     )
     def get(self, request: Request) -> Response:
         page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response(APIKeySerializer(page, many=True).data)
 
-    @extend_schema(request=KeyCreateSerializer, responses={201: CreatedKeySerializer})
+    @extend_schema(operation_id="keys_create", request=KeyCreateSerializer, responses={201: CreatedKeySerializer})
     def post(self, request: Request) -> Response:
         data = KeyCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)

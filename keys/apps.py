@@ -11,6 +11,7 @@ class KeysConfig(AppConfig):
     def ready(self) -> None:
         from django.core.checks import register
 
+        from keys import schema  # noqa: F401 - registers the OpenAPI security schemes
         from keys.checks import check_key_settings
 
         register(check_key_settings, "keys", deploy=False)
