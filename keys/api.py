@@ -13,7 +13,6 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from accounts.models import Membership, Organization
@@ -37,7 +36,7 @@ from keys.serializers import (
     WhoAmISerializer,
 )
 from keys.services.errors import KeyConflict
-from keys.throttling import CredentialRateThrottle
+from keys.throttling import CredentialRateThrottle, VerifyRateThrottle
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
@@ -279,8 +278,7 @@ class Verify(APIView):
 
     permission_classes = [HasScopes]
     required_scopes = ["keys:verify"]
-    throttle_classes = [CredentialRateThrottle, ScopedRateThrottle]
-    throttle_scope = "verify"
+    throttle_classes = [CredentialRateThrottle, VerifyRateThrottle]
 
     @extend_schema(request=VerifyRequestSerializer, responses=VerifyResponseSerializer)
     def post(self, request: Request) -> Response:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rest_framework.request import Request
-from rest_framework.throttling import BaseThrottle
+from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
 
 from keys.ratelimit import Window, hit
 
@@ -31,3 +31,15 @@ class CredentialRateThrottle(BaseThrottle):
 
     def wait(self) -> float | None:
         return float(self.window.reset) if self.window else None
+
+
+class VerifyRateThrottle(SimpleRateThrottle):
+    """Caps how often one credential may call POST /api/v1/verify (`VERIFY_RATE`)."""
+
+    scope = "verify"
+
+    def get_cache_key(self, request: Request, view: Any) -> str | None:
+        credential: Any = request.auth
+        if credential is None:
+            return None
+        return self.cache_format % {"scope": self.scope, "ident": f"{credential.kind}:{credential.id}"}

@@ -238,3 +238,20 @@ def test_openapi_schema_and_docs_are_served(api) -> None:  # type: ignore[no-unt
     assert schema.status_code == 200 and b"/api/v1/keys/" in schema.content
     docs = api.get("/api/docs/")
     assert docs.status_code == 200 and b"cdn" not in docs.content.lower()
+
+
+def test_verify_is_throttled_per_calling_key(make_key, settings) -> None:  # type: ignore[no-untyped-def]
+    from keys.throttling import VerifyRateThrottle
+
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"verify": "2/min"}}
+    VerifyRateThrottle.THROTTLE_RATES = {"verify": "2/min"}
+    try:
+        _, one = make_key(scopes=["keys:verify"])
+        _, two = make_key(scopes=["keys:verify"])
+        codes = [key_client(one).post("/api/v1/verify", {"key": "x"}, format="json").status_code for _ in range(3)]
+        assert codes == [200, 200, 429]
+        assert key_client(two).post("/api/v1/verify", {"key": "x"}, format="json").status_code == 200
+    finally:
+        from rest_framework.settings import api_settings
+
+        VerifyRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
