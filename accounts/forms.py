@@ -17,7 +17,7 @@ from audit.services import client_ip
 
 class SignupForm(forms.Form):
     name = forms.CharField(max_length=150, required=False, label="Your name")
-    email = forms.EmailField(max_length=254)
+    email = forms.EmailField(max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "username"}))
     password = forms.CharField(widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}), strip=False)
 
     def clean_email(self) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
@@ -66,6 +67,8 @@ class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     authentication_form = forms.EmailAuthenticationForm
     redirect_authenticated_user = True
+    # LoginView would otherwise put the request's host in `site_name`.
+    extra_context = {"site_name": settings.SITE_NAME}
 
     def form_valid(self, form: forms.EmailAuthenticationForm) -> HttpResponse:  # type: ignore[override]
         response = super().form_valid(form)

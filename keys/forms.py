@@ -78,7 +78,9 @@ class KeyCreateForm(PasswordConfirmMixin):
     environment = forms.ChoiceField(choices=Environment.choices, initial=Environment.LIVE, widget=forms.RadioSelect)
     expiry = forms.ChoiceField(choices=EXPIRY_PRESETS, initial="90d", label="Expires")
     expires_on = forms.DateTimeField(
-        required=False, label="Custom expiry (UTC)", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+        required=False,
+        label="Custom expiry (UTC)",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
     allowed_networks = NetworkField(
         required=False, label="Allowed networks", help_text="One CIDR block per line. Empty allows any address."
@@ -126,7 +128,7 @@ class KeyEditForm(forms.Form):
     expires_on = forms.DateTimeField(
         required=False,
         label="Expires (UTC)",
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         help_text="Leave empty for no expiry (if your team allows it).",
     )
 

@@ -170,7 +170,7 @@ def key_edit(request: HttpRequest, slug: str, key_id: str) -> HttpResponse:
         "name": key.name,
         "allowed_networks": "\n".join(key.allowed_networks),
         "rate_limit": key.rate_limit,
-        "expires_on": key.expires_at,
+        "expires_on": key.expires_at.replace(second=0, microsecond=0) if key.expires_at else None,
         **grid_initial(key.scopes),
     }
     form = KeyEditForm(request.POST or None, initial=initial)

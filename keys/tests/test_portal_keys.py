@@ -174,3 +174,22 @@ def test_anonymous_visitors_are_sent_to_login(client, org) -> None:  # type: ign
     for page in (f"/orgs/{org.slug}/", f"/orgs/{org.slug}/keys/", f"/orgs/{org.slug}/keys/new"):
         response = client.get(page)
         assert response.status_code == 302 and response["Location"].startswith("/login/")
+
+
+def test_saving_the_edit_form_unchanged_keeps_the_expiry(client, alice, org, make_key) -> None:  # type: ignore[no-untyped-def]
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    key, _ = make_key(expires_at=timezone.now() + timedelta(days=3, seconds=17))
+    login(client, alice)
+    page = client.get(f"/orgs/{org.slug}/keys/{key.id}/edit")
+    shown = page.context["form"]["expires_on"].value()
+    client.post(
+        f"/orgs/{org.slug}/keys/{key.id}/edit",
+        {"name": key.name, "scope__orders": "read", "expires_on": shown.strftime("%Y-%m-%dT%H:%M")},
+    )
+    before = key.expires_at
+    key.refresh_from_db()
+    assert key.expires_at == before
+    assert not AuditEvent.objects.filter(target_id=key.id, action="key.updated").exists()
