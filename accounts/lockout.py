@@ -11,4 +11,5 @@ def username(request: HttpRequest, credentials: dict[str, Any] | None = None) ->
     """The attempted login email, normalised, so case variants share one failure counter."""
     source: Any = credentials if credentials else getattr(request, "POST", {})
     value = source.get("username") if source else None
-    return value.strip().lower() if isinstance(value, str) else None
+    # NUL cannot be stored in PostgreSQL text; axes records this value on every failure.
+    return value.replace("\x00", "").strip().lower()[:255] if isinstance(value, str) else None

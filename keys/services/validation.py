@@ -91,7 +91,10 @@ def clean_metadata(metadata: Any) -> dict[str, Any]:
         return {}
     if not isinstance(metadata, dict):
         raise ValidationError({"metadata": "Metadata must be a JSON object."})
-    if len(json.dumps(metadata)) > MAX_METADATA_BYTES:
+    encoded = json.dumps(metadata)
+    if "\\u0000" in encoded:
+        raise ValidationError({"metadata": "Metadata cannot contain NUL characters."})
+    if len(encoded) > MAX_METADATA_BYTES:
         raise ValidationError({"metadata": f"Metadata is at most {MAX_METADATA_BYTES} bytes of JSON."})
     return metadata
 
