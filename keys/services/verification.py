@@ -10,6 +10,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from keys import hashing, tokens
+from keys.lookup import api_key_for_authentication
 from keys.models import APIKey, KeyStatus
 from keys.ratelimit import Window, hit
 from keys.usage import recorder
@@ -49,10 +50,7 @@ def key_check(raw: str, *, ip: str | None, organization_id: int | None = None) -
     parsed = tokens.parse(raw, prefix=settings.KEYS_PREFIX)
     if parsed is None:
         return Check(Code.MALFORMED)
-    try:
-        key: APIKey | None = APIKey.objects.select_related("organization").get(pk=parsed.key_id)
-    except APIKey.DoesNotExist:
-        key = None
+    key = api_key_for_authentication(parsed.key_id)
     if key is None or key.environment != parsed.environment:
         return _fail(Code.NOT_FOUND, parsed.key_id, ip, known=False)
     if organization_id is not None and key.organization_id != organization_id:

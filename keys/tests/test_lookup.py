@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from keys.lookup import KEY_FIELDS, api_key_for_authentication
+from keys.models import APIKey
+
+pytestmark = pytest.mark.django_db
+
+
+def test_lean_lookup_matches_the_orm(make_key, org) -> None:  # type: ignore[no-untyped-def]
+    key, _ = make_key(
+        scopes=["orders:write", "keys:verify"],
+        allowed_networks=["192.0.2.0/24"],
+        rate_limit=7,
+        expires_at=timezone.now() + timedelta(days=1),
+    )
+    fast = api_key_for_authentication(key.id)
+    slow = APIKey.objects.select_related("organization").get(pk=key.id)
+    assert fast is not None
+    for name in KEY_FIELDS:
+        assert getattr(fast, name) == getattr(slow, name), name
+    assert fast.expires_at is not None and fast.expires_at.tzinfo is not None
+    assert fast.organization == org and fast.organization.slug == org.slug
+    assert fast.organization.created_at == org.created_at
+
+
+def test_lean_lookup_of_a_missing_key_is_none(db) -> None:  # type: ignore[no-untyped-def]
+    assert api_key_for_authentication("nope1234") is None
+
+
+def test_whoami_with_a_key_costs_one_query(api, make_key, django_assert_num_queries) -> None:  # type: ignore[no-untyped-def]
+    _, plaintext = make_key()
+    with django_assert_num_queries(1):
+        response = api.get("/api/v1/whoami", HTTP_X_API_KEY=plaintext)
+    assert response.status_code == 200 and response.json()["organization"]
