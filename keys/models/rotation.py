@@ -1,0 +1,87 @@
+"""Scheduled rotation: a per-key policy, and the sealed secret of a successor the job issued."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from keys.models.api_keys import APIKey
+
+
+class RotationPolicy(models.Model):
+    """Roll a key every `interval`; the old key keeps working for `grace` after each roll.
+
+    The policy follows the key through its rolls: after a roll it moves to the successor, and the
+    next due time starts again from that roll.
+    """
+
+    key = models.OneToOneField(APIKey, on_delete=models.CASCADE, related_name="rotation_policy")
+    interval = models.DurationField(help_text="How often the key is rolled.")
+    grace = models.DurationField(help_text="How long the old key keeps working after a roll.")
+    enabled = models.BooleanField(default=True)
+    next_rotation_at = models.DateTimeField(db_index=True)
+    last_rotated_at = models.DateTimeField(null=True, blank=True)
+    rotations = models.PositiveIntegerField(default=0)
+    last_error = models.CharField(max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "rotation policy"
+        verbose_name_plural = "rotation policies"
+
+    def __str__(self) -> str:
+        return f"{self.key_id} every {self.interval}"
+
+    def is_due(self, now: datetime | None = None) -> bool:
+        return self.enabled and self.next_rotation_at <= (now or timezone.now())
+
+
+class SealedReason(models.TextChoices):
+    REVEALED = "revealed", "Revealed"
+    GRACE_ENDED = "grace_ended", "Grace period ended"
+    KEY_INACTIVE = "key_inactive", "Key revoked or disabled"
+
+
+class SealedSecret(models.Model):
+    """The plaintext of a key issued by scheduled rotation, encrypted at rest (`keys.encryption`, bound to
+    the key id) until a member reveals it once. The ciphertext is erased on reveal, at the end of the
+    predecessor's grace period, or when the key stops being active; the row stays as a record.
+    """
+
+    key = models.OneToOneField(APIKey, on_delete=models.CASCADE, related_name="sealed_secret")
+    ciphertext = models.TextField(blank=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    destroy_at = models.DateTimeField(db_index=True, help_text="When the ciphertext is erased if nobody revealed it.")
+    revealed_at = models.DateTimeField(null=True, blank=True)
+    revealed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    destroyed_at = models.DateTimeField(null=True, blank=True)
+    destroyed_reason = models.CharField(max_length=16, choices=SealedReason.choices, blank=True)
+
+    class Meta:
+        verbose_name = "sealed successor secret"
+
+    def __str__(self) -> str:
+        return f"sealed secret of {self.key_id}"
+
+    @property
+    def is_available(self) -> bool:
+        """Whether the secret can still be revealed (once)."""
+        return bool(self.ciphertext) and self.destroyed_at is None
+
+    @property
+    def time_left(self) -> timedelta:
+        return max(self.destroy_at - timezone.now(), timedelta(0))
+
+    @staticmethod
+    def context_for(key_id: str) -> str:
+        """The associated data the ciphertext is bound to: copied onto another key's row, it does not decrypt."""
+        return f"sealed_secret:{key_id}"

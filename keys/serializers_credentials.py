@@ -1,0 +1,193 @@
+"""Shapes of the management API for signing secrets, client certificates and CAs. Never a secret, except once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from keys.models import CertificateAuthority, ClientCertificate, Environment, SigningSecret
+
+_CREDENTIAL_FIELDS = (
+    "name",
+    "environment",
+    "organization",
+    "scopes",
+    "status",
+    "expires_at",
+    "allowed_networks",
+    "rate_limit",
+    "metadata",
+    "created_at",
+    "created_by",
+    "last_used_at",
+    "last_used_ip",
+    "revoked_at",
+    "revoked_reason",
+)
+
+
+class SigningSecretSerializer(serializers.ModelSerializer[SigningSecret]):
+    """A signing secret as the API shows it: its key id and settings, never the secret."""
+
+    key_id = serializers.CharField(read_only=True)
+    status = serializers.CharField(source="state", read_only=True)
+    organization: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    created_by = serializers.CharField(source="created_by_label", read_only=True)
+    api_key = serializers.CharField(source="api_key_id", read_only=True, allow_null=True)
+
+    class Meta:
+        model = SigningSecret
+        fields = (
+            "id",
+            "key_id",
+            *_CREDENTIAL_FIELDS,
+            "api_key",
+            "secret_version",
+            "rotated_at",
+            "previous_valid_until",
+        )
+        read_only_fields = fields
+
+
+class CreatedSigningSecretSerializer(SigningSecretSerializer):
+    secret = serializers.SerializerMethodField(help_text="The secret. Shown only in this response; store it now.")
+
+    class Meta(SigningSecretSerializer.Meta):
+        fields = ("secret", *SigningSecretSerializer.Meta.fields)  # type: ignore[assignment]
+        read_only_fields = fields  # type: ignore[assignment]
+
+    def get_secret(self, obj: SigningSecret) -> str:
+        return str(self.context["plaintext"])
+
+
+class _CredentialInput(serializers.Serializer[Any]):
+    name = serializers.CharField(max_length=100)
+    environment = serializers.ChoiceField(choices=Environment.choices, default=Environment.LIVE)
+    scopes = serializers.ListField(child=serializers.CharField(max_length=64), max_length=100)
+    expires_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    allowed_networks = serializers.ListField(
+        child=serializers.CharField(max_length=64), required=False, default=list, max_length=50
+    )
+    rate_limit = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1)
+    metadata = serializers.DictField(required=False, default=dict)
+
+
+class SigningSecretCreateSerializer(_CredentialInput):
+    api_key = serializers.CharField(
+        max_length=8,
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        default=None,
+        help_text="Bind the secret to one API key (its id): it then signs only requests carrying that key.",
+    )
+
+
+class SigningSecretRotateSerializer(serializers.Serializer[Any]):
+    grace_seconds = serializers.IntegerField(
+        min_value=0,
+        max_value=30 * 24 * 3600,
+        default=0,
+        help_text="How long the previous secret keeps verifying (0 = stop now).",
+    )
+
+
+class SigningSecretRotateResultSerializer(serializers.Serializer[Any]):
+    secret = serializers.CharField(help_text="The new secret, shown only in this response.")
+    signing_secret = SigningSecretSerializer()
+
+
+class CertificateAuthoritySerializer(serializers.ModelSerializer[CertificateAuthority]):
+    status = serializers.CharField(source="state", read_only=True)
+    organization: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    created_by = serializers.CharField(source="created_by_label", read_only=True)
+    sha256_fingerprint = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = CertificateAuthority
+        fields = (
+            "id",
+            "name",
+            "organization",
+            "status",
+            "subject",
+            "issuer",
+            "serial",
+            "thumbprint",
+            "sha256_fingerprint",
+            "not_before",
+            "not_after",
+            "expires_at",
+            "created_at",
+            "created_by",
+            "revoked_at",
+            "revoked_reason",
+            "certificate_pem",
+        )
+        read_only_fields = fields
+
+
+class CertificateAuthorityCreateSerializer(serializers.Serializer[Any]):
+    name = serializers.CharField(max_length=100)
+    certificate = serializers.CharField(max_length=16 * 1024, trim_whitespace=False, help_text="The CA's PEM.")
+
+
+class ClientCertificateSerializer(serializers.ModelSerializer[ClientCertificate]):
+    """A client identity: a pinned certificate, or a subject/SAN under a registered CA."""
+
+    display_id = serializers.CharField(read_only=True)
+    status = serializers.CharField(source="state", read_only=True)
+    organization: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    created_by = serializers.CharField(source="created_by_label", read_only=True)
+    authority = serializers.CharField(source="authority_id", read_only=True, allow_null=True)
+    thumbprint = serializers.CharField(read_only=True, help_text="x5t#S256 (base64url SHA-256 of the DER).")
+    sha256_fingerprint = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = ClientCertificate
+        fields = (
+            "id",
+            "display_id",
+            *_CREDENTIAL_FIELDS,
+            "match_type",
+            "match_value",
+            "authority",
+            "thumbprint",
+            "sha256_fingerprint",
+            "subject",
+            "issuer",
+            "serial",
+            "sans",
+            "not_before",
+            "not_after",
+        )
+        read_only_fields = fields
+
+
+class ClientCertificateCreateSerializer(_CredentialInput):
+    certificate = serializers.CharField(
+        max_length=16 * 1024,
+        required=False,
+        allow_blank=True,
+        default="",
+        trim_whitespace=False,
+        help_text="A PEM certificate to pin (matched by its thumbprint).",
+    )
+    authority = serializers.CharField(
+        max_length=12, required=False, allow_blank=True, default="", help_text="Or: the id of one of your CAs…"
+    )
+    match_subject = serializers.CharField(
+        max_length=450,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="…and the subject its certificates carry",
+    )
+    match_san = serializers.CharField(
+        max_length=460,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="…or a SAN (dns:…, uri:…, email:…, ip:…)",
+    )
