@@ -1,0 +1,211 @@
+"""Webhooks in the admin: endpoints, messages, deliveries and attempts, read-only and never showing a secret.
+
+The two actions (disable endpoints, retry deliveries) go through the services, which audit each
+change, and record one more audit event for the bulk action itself.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from audit.services import audit_record
+from webhooks import services
+from webhooks.models import Attempt, Delivery, DisabledReason, Endpoint, Message
+
+
+class ReadOnlyAdmin(admin.ModelAdmin[Any]):
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class AttemptInline(admin.TabularInline[Attempt, Delivery]):
+    model = Attempt
+    fields = ("number", "started_at", "duration_ms", "status_code", "error", "succeeded", "next_retry_at", "trigger")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Endpoint)
+class EndpointAdmin(ReadOnlyAdmin):
+    list_display = ("id", "url", "organization", "is_enabled", "disabled_reason", "failing_since", "created_at")
+    list_filter = ("is_enabled", "disabled_reason", ("organization", admin.RelatedOnlyFieldListFilter))
+    search_fields = ("id", "url", "description", "organization__name", "organization__slug")
+    list_select_related = ("organization",)
+    # Secrets are a separate model that is neither registered nor inlined, so no page ever renders one.
+    fields = (
+        "id",
+        "organization",
+        "url",
+        "description",
+        "event_types",
+        "is_enabled",
+        "disabled_reason",
+        "disabled_at",
+        "failing_since",
+        "created_by_label",
+        "created_at",
+        "updated_at",
+    )
+    readonly_fields = fields
+    actions = ("disable_selected",)
+
+    def has_disable_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.has_perm("webhooks.change_endpoint"))
+
+    @admin.action(description="Disable selected endpoints", permissions=["disable"])
+    def disable_selected(self, request: HttpRequest, queryset: QuerySet[Endpoint]) -> None:
+        endpoints = list(queryset.filter(is_enabled=True).select_related("organization"))
+        for endpoint in endpoints:
+            services.endpoint_disable(
+                endpoint=endpoint, actor=request.user, reason=DisabledReason.ADMIN, request=request
+            )
+        audit_record(
+            action="admin.webhook_endpoints_disabled",
+            actor=request.user,
+            target_type="webhook_endpoint",
+            request=request,
+            metadata={"endpoints": [e.id for e in endpoints], "count": len(endpoints)},
+        )
+        self.message_user(request, f"Disabled {len(endpoints)} endpoint(s).", messages.SUCCESS)
+
+
+def _retry(request: HttpRequest, deliveries: list[Delivery]) -> tuple[int, int]:
+    done = skipped = 0
+    for delivery in deliveries:
+        try:
+            services.delivery_retry(delivery=delivery, actor=request.user, request=request)
+        except services.WebhookConflict:
+            skipped += 1
+        else:
+            done += 1
+    return done, skipped
+
+
+class DeliveryInline(admin.TabularInline[Delivery, Message]):
+    model = Delivery
+    fields = ("endpoint", "status", "attempt_count", "next_attempt_at", "last_status_code", "last_error")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Message)
+class MessageAdmin(ReadOnlyAdmin):
+    list_display = ("id", "event_type", "organization", "created_at")
+    list_filter = ("event_type", ("created_at", admin.DateFieldListFilter))
+    search_fields = ("id", "event_type", "organization__name", "organization__slug")
+    list_select_related = ("organization",)
+    date_hierarchy = "created_at"
+    fields = ("id", "organization", "event_type", "created_at", "payload")
+    readonly_fields = fields
+    inlines = (DeliveryInline,)
+    actions = ("retry_selected",)
+
+    def has_retry_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.has_perm("webhooks.change_delivery"))
+
+    @admin.action(description="Retry the deliveries of selected messages", permissions=["retry"])
+    def retry_selected(self, request: HttpRequest, queryset: QuerySet[Message]) -> None:
+        deliveries = list(Delivery.objects.filter(message__in=queryset).select_related("endpoint__organization"))
+        done, skipped = _retry(request, deliveries)
+        audit_record(
+            action="admin.webhook_messages_retried",
+            actor=request.user,
+            target_type="webhook_message",
+            request=request,
+            metadata={
+                "messages": list(queryset.values_list("id", flat=True)[:100]),
+                "retried": done,
+                "skipped": skipped,
+            },
+        )
+        self.message_user(request, f"Queued {done} delivery retries; skipped {skipped}.", messages.SUCCESS)
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(ReadOnlyAdmin):
+    list_display = (
+        "message",
+        "endpoint",
+        "status",
+        "attempt_count",
+        "next_attempt_at",
+        "last_status_code",
+        "created_at",
+    )
+    list_filter = ("status", ("created_at", admin.DateFieldListFilter))
+    search_fields = ("message__id", "endpoint__id", "endpoint__url", "message__event_type")
+    list_select_related = ("message", "endpoint")
+    fields = (
+        "message",
+        "endpoint",
+        "status",
+        "attempt_count",
+        "round_attempts",
+        "next_attempt_at",
+        "claimed_until",
+        "last_attempt_at",
+        "last_status_code",
+        "last_error",
+        "succeeded_at",
+        "created_at",
+    )
+    readonly_fields = fields
+    inlines = (AttemptInline,)
+    actions = ("retry_selected",)
+
+    def has_retry_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.has_perm("webhooks.change_delivery"))
+
+    @admin.action(description="Retry selected deliveries", permissions=["retry"])
+    def retry_selected(self, request: HttpRequest, queryset: QuerySet[Delivery]) -> None:
+        deliveries = list(queryset.select_related("endpoint__organization"))
+        done, skipped = _retry(request, deliveries)
+        audit_record(
+            action="admin.webhook_deliveries_retried",
+            actor=request.user,
+            target_type="webhook_delivery",
+            request=request,
+            metadata={"deliveries": [d.pk for d in deliveries][:100], "retried": done, "skipped": skipped},
+        )
+        self.message_user(request, f"Queued {done} delivery retries; skipped {skipped}.", messages.SUCCESS)
+
+
+@admin.register(Attempt)
+class AttemptAdmin(ReadOnlyAdmin):
+    list_display = ("delivery", "number", "started_at", "status_code", "succeeded", "duration_ms", "trigger")
+    list_filter = ("succeeded", "trigger", ("started_at", admin.DateFieldListFilter))
+    search_fields = ("delivery__message__id", "delivery__endpoint__id")
+    list_select_related = ("delivery",)
+    fields = (
+        "delivery",
+        "number",
+        "started_at",
+        "duration_ms",
+        "status_code",
+        "succeeded",
+        "error",
+        "next_retry_at",
+        "trigger",
+        "response_body",
+    )
+    readonly_fields = fields

@@ -1,0 +1,330 @@
+"""Portal pages for webhooks. Each view checks membership first (404 for outsiders), then calls one service."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
+
+from accounts.models import Membership
+from accounts.selectors import membership_for
+from audit.models import AuditEvent
+from webhooks import catalogue, services
+from webhooks.forms import EndpointCreateForm, EndpointEditForm, RecoverForm, SecretRevealForm, SecretRotateForm
+from webhooks.models import DeliveryStatus, Endpoint
+from webhooks.selectors import (
+    attempts_for,
+    deliveries_for_endpoint,
+    delivery_counts,
+    delivery_for_endpoint,
+    endpoint_for_org,
+    endpoints_for_org,
+    secrets_for,
+)
+from webhooks.services import RevealedSecret, WebhookConflict
+
+PAGE_SIZE = 25
+NO_STORE = "no-store, no-cache, must-revalidate, private"
+
+
+def _member(request: HttpRequest, slug: str, *, write: bool = False) -> Membership:
+    membership = membership_for(request.user, slug)  # type: ignore[arg-type]
+    request.session["org"] = membership.organization.slug
+    if write and not membership.can("write_credentials"):
+        raise PermissionDenied("Viewers can see webhooks but not create or change them.")
+    return membership
+
+
+def _apply_errors(form: Any, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, ValidationError(errors))
+    else:
+        form.add_error(None, ValidationError(exc.messages))
+
+
+def _form_errors(form: Any) -> str:
+    return " ".join(str(e) for errs in form.errors.values() for e in errs)
+
+
+def _show_secrets(
+    request: HttpRequest,
+    membership: Membership,
+    endpoint: Endpoint,
+    secrets: list[RevealedSecret],
+    *,
+    mode: str,
+    grace_until: datetime | None = None,
+) -> HttpResponse:
+    """The only pages that show a signing secret: rendered as a POST's answer and never cached."""
+    response = render(
+        request,
+        "webhooks/secret.html",
+        {
+            "membership": membership,
+            "org": membership.organization,
+            "endpoint": endpoint,
+            "secrets": secrets,
+            "mode": mode,
+            "grace_until": grace_until,
+        },
+    )
+    response["Cache-Control"] = NO_STORE
+    response["Pragma"] = "no-cache"
+    return response
+
+
+@login_required
+def endpoint_list(request: HttpRequest, slug: str) -> HttpResponse:
+    membership = _member(request, slug)
+    context = {
+        "membership": membership,
+        "org": membership.organization,
+        "endpoints": list(endpoints_for_org(membership.organization)),
+    }
+    return render(request, "webhooks/endpoint_list.html", context)
+
+
+@login_required
+def event_catalogue(request: HttpRequest, slug: str) -> HttpResponse:
+    membership = _member(request, slug)
+    groups = [
+        (group, [(event, json.dumps(event.example_envelope(), indent=2)) for event in events])
+        for group, events in catalogue.grouped()
+    ]
+    context = {"membership": membership, "org": membership.organization, "groups": groups}
+    return render(request, "webhooks/event_catalogue.html", context)
+
+
+@never_cache
+@login_required
+@sensitive_post_parameters("password")
+def endpoint_create(request: HttpRequest, slug: str) -> HttpResponse:
+    membership = _member(request, slug, write=True)
+    org = membership.organization
+    form = EndpointCreateForm(request.POST or None, request=request)
+    if request.method == "POST" and form.is_valid():
+        try:
+            endpoint, plaintext = services.endpoint_create(
+                organization=org,
+                actor=request.user,
+                url=form.cleaned_data["url"],
+                description=form.cleaned_data["description"],
+                event_types=form.cleaned_data["event_types"],
+                request=request,
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            secret = RevealedSecret(plaintext, endpoint.created_at, None)
+            return _show_secrets(request, membership, endpoint, [secret], mode="created")
+    context = {"membership": membership, "org": org, "form": form}
+    return render(request, "webhooks/endpoint_form.html", context)
+
+
+@login_required
+def endpoint_detail(request: HttpRequest, slug: str, endpoint_id: str) -> HttpResponse:
+    membership = _member(request, slug)
+    endpoint = endpoint_for_org(membership.organization, endpoint_id)
+    status = request.GET.get("status", "")[:16]
+    event_type = request.GET.get("event_type", "")[:64]
+    deliveries = deliveries_for_endpoint(endpoint, status=status, event_type=event_type)
+    page = Paginator(deliveries, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "membership": membership,
+        "org": membership.organization,
+        "endpoint": endpoint,
+        "page": page,
+        "filters": {"status": status, "event_type": event_type},
+        "statuses": [*DeliveryStatus.values, "retrying"],
+        "event_names": catalogue.names(),
+        "counts": delivery_counts(endpoint),
+        "secret_rows": list(secrets_for(endpoint)),
+        "reveal_form": SecretRevealForm(request=request),
+        "rotate_form": SecretRotateForm(request=request),
+        "recover_form": RecoverForm(),
+        "events": AuditEvent.objects.filter(
+            organization=membership.organization, target_type="webhook_endpoint", target_id=endpoint.id
+        )[:20],
+    }
+    return render(request, "webhooks/endpoint_detail.html", context)
+
+
+@login_required
+def endpoint_edit(request: HttpRequest, slug: str, endpoint_id: str) -> HttpResponse:
+    membership = _member(request, slug, write=True)
+    endpoint = endpoint_for_org(membership.organization, endpoint_id)
+    initial = {
+        "url": endpoint.url,
+        "description": endpoint.description,
+        "all_events": not endpoint.event_types,
+        "event_types": endpoint.event_types,
+    }
+    form = EndpointEditForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.endpoint_update(
+                endpoint=endpoint,
+                actor=request.user,
+                url=form.cleaned_data["url"],
+                description=form.cleaned_data["description"],
+                event_types=form.cleaned_data["event_types"],
+                request=request,
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, "Endpoint updated.")
+            return redirect("webhooks:detail", slug=slug, endpoint_id=endpoint.id)
+    context = {"membership": membership, "org": membership.organization, "endpoint": endpoint, "form": form}
+    return render(request, "webhooks/endpoint_form.html", context)
+
+
+@login_required
+@require_POST
+def endpoint_delete(request: HttpRequest, slug: str, endpoint_id: str) -> HttpResponse:
+    membership = _member(request, slug, write=True)
+    endpoint = endpoint_for_org(membership.organization, endpoint_id)
+    services.endpoint_delete(endpoint=endpoint, actor=request.user, request=request)
+    messages.success(request, f"Deleted the endpoint {endpoint.url}.")
+    return redirect("webhooks:list", slug=slug)
+
+
+@never_cache
+@login_required
+@require_POST
+@sensitive_post_parameters("password")
+def endpoint_secret(request: HttpRequest, slug: str, endpoint_id: str) -> HttpResponse:
+    membership = _member(request, slug, write=True)
+    endpoint = endpoint_for_org(membership.organization, endpoint_id)
+    form = SecretRevealForm(request.POST, request=request)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return redirect("webhooks:detail", slug=slug, endpoint_id=endpoint.id)
+    secrets = services.endpoint_secret_reveal(endpoint=endpoint, actor=request.user, request=request)
+    return _show_secrets(request, membership, endpoint, secrets, mode="revealed")
+
+
+@never_cache
+@login_required
+@require_POST
+@sensitive_post_parameters("password")
+def endpoint_rotate(request: HttpRequest, slug: str, endpoint_id: str) -> HttpResponse:
+    membership = _member(request, slug, write=True)
+    endpoint = endpoint_for_org(membership.organization, endpoint_id)
+    form = SecretRotateForm(request.POST, request=request)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return redirect("webhooks:detail", slug=slug, endpoint_id=endpoint.id)
+    plaintext, grace_until = services.endpoint_secret_rotate(
+        endpoint=endpoint, actor=request.user, grace=form.grace_period(), request=request
+    )
+    secret = RevealedSecret(plaintext, timezone.now(), None)
+    return _show_secrets(request, membership, endpoint, [secret], mode="rotated", grace_until=grace_until)
+
+
+@login_required
+@require_POST
+def endpoint_test(request: HttpRequest, slug: str, endpoint_id: str) -> HttpResponse:
+    membership = _member(request, slug, write=True)
+    endpoint = endpoint_for_org(membership.organization, endpoint_id)
+    try:
+        message = services.endpoint_send_test(endpoint=endpoint, actor=request.user, request=request)
+    except WebhookConflict as exc:
+        messages.error(request, str(exc))
+        return redirect("webhooks:detail", slug=slug, endpoint_id=endpoint.id)
+    messages.success(request, "Test event queued. Its delivery appears below in a few seconds.")
+    return redirect("webhooks:delivery", slug=slug, endpoint_id=endpoint.id, message_id=message.id)
+
+
+def _set_enabled(request: HttpRequest, slug: str, endpoint_id: str, *, enable: bool) -> HttpResponse:
+    membership = _member(request, slug, write=True)
+    endpoint = endpoint_for_org(membership.organization, endpoint_id)
+    if enable:
+        services.endpoint_enable(endpoint=endpoint, actor=request.user, request=request)
+        messages.success(request, "Endpoint enabled. New events are delivered again; recover the failed ones below.")
+    else:
+        services.endpoint_disable(endpoint=endpoint, actor=request.user, request=request)
+        messages.success(request, "Endpoint disabled. No events are sent to it until you enable it again.")
+    return redirect("webhooks:detail", slug=slug, endpoint_id=endpoint.id)
+
+
+@login_required
+@require_POST
+def endpoint_disable(request: HttpRequest, slug: str, endpoint_id: str) -> HttpResponse:
+    return _set_enabled(request, slug, endpoint_id, enable=False)
+
+
+@login_required
+@require_POST
+def endpoint_enable(request: HttpRequest, slug: str, endpoint_id: str) -> HttpResponse:
+    return _set_enabled(request, slug, endpoint_id, enable=True)
+
+
+@login_required
+@require_POST
+def endpoint_recover(request: HttpRequest, slug: str, endpoint_id: str) -> HttpResponse:
+    membership = _member(request, slug, write=True)
+    endpoint = endpoint_for_org(membership.organization, endpoint_id)
+    form = RecoverForm(request.POST)
+    if form.is_valid():
+        try:
+            count = services.deliveries_recover(
+                endpoint=endpoint, actor=request.user, since=form.cleaned_data["since"], request=request
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        except WebhookConflict as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, f"Sending {count} failed message{'s' if count != 1 else ''} again.")
+    else:
+        messages.error(request, _form_errors(form))
+    return redirect("webhooks:detail", slug=slug, endpoint_id=endpoint.id)
+
+
+@login_required
+def delivery_detail(request: HttpRequest, slug: str, endpoint_id: str, message_id: str) -> HttpResponse:
+    membership = _member(request, slug)
+    endpoint = endpoint_for_org(membership.organization, endpoint_id)
+    delivery = delivery_for_endpoint(endpoint, message_id)
+    try:
+        payload = json.dumps(json.loads(delivery.message.payload), indent=2, ensure_ascii=False)
+    except ValueError:
+        payload = delivery.message.payload
+    context = {
+        "membership": membership,
+        "org": membership.organization,
+        "endpoint": endpoint,
+        "delivery": delivery,
+        "message": delivery.message,
+        "payload": payload,
+        "attempts": list(attempts_for(delivery)),
+    }
+    return render(request, "webhooks/delivery_detail.html", context)
+
+
+@login_required
+@require_POST
+def delivery_retry(request: HttpRequest, slug: str, endpoint_id: str, message_id: str) -> HttpResponse:
+    membership = _member(request, slug, write=True)
+    endpoint = endpoint_for_org(membership.organization, endpoint_id)
+    delivery = delivery_for_endpoint(endpoint, message_id)
+    try:
+        services.delivery_retry(delivery=delivery, actor=request.user, request=request)
+    except WebhookConflict as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "Retry queued.")
+    return redirect("webhooks:delivery", slug=slug, endpoint_id=endpoint.id, message_id=delivery.message_id)
