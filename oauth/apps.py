@@ -8,3 +8,14 @@ class OAuthConfig(AppConfig):
     label = "oauth"
     verbose_name = "OAuth apps"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from django.core.checks import register
+
+        from oauth import (
+            receivers,  # noqa: F401 - connects the revocation-list receiver
+            schema,  # noqa: F401 - registers the OpenAPI security scheme
+        )
+        from oauth.checks import check_oauth_settings
+
+        register(check_oauth_settings, "oauth")

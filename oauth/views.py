@@ -1,0 +1,322 @@
+"""Portal pages for OAuth apps, authorized apps and device codes.
+
+Team pages check membership first (404 for outsiders, 403 for viewers who try to change things),
+then call one service. Secrets are shown once, on the POST's own no-store answer.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
+from oauth2_provider.models import get_device_grant_model
+
+from accounts.models import Membership
+from accounts.selectors import membership_for
+from audit.models import AuditEvent
+from keys import scopes as scope_registry
+from keys.forms import grid_initial, scopes_from_grid
+from keys.ratelimit import hit
+from oauth import scopes as oauth_scopes
+from oauth import selectors, services
+from oauth.endpoints import page_csp
+from oauth.forms import AppCreateForm, AppDeleteForm, AppEditForm, DeviceCodeForm, SecretRotateForm
+from oauth.models import Application
+
+NO_STORE = "no-store, no-cache, must-revalidate, private"
+
+
+def _member(request: HttpRequest, slug: str, *, write: bool = False) -> Membership:
+    membership = membership_for(request.user, slug)  # type: ignore[arg-type]
+    request.session["org"] = membership.organization.slug
+    if write and not membership.can("write_credentials"):
+        raise PermissionDenied("Viewers can see OAuth apps but not register or change them.")
+    return membership
+
+
+def _apply_errors(form: Any, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.error_dict.items():
+            form.add_error(name if name in form.fields else None, ValidationError(errors))
+    else:
+        form.add_error(None, ValidationError(exc.messages))
+
+
+def _form_errors(form: Any) -> str:
+    return " ".join(str(e) for errs in form.errors.values() for e in errs)
+
+
+def _endpoints(request: HttpRequest) -> dict[str, str]:
+    issuer = settings.OAUTH_ISSUER
+    return {
+        "issuer": issuer,
+        "authorize": f"{issuer}/authorize/",
+        "token": f"{issuer}/token/",
+        "device": f"{issuer}/device-authorization/",
+        "revoke": f"{issuer}/revoke_token/",
+        "userinfo": f"{issuer}/userinfo/",
+        "discovery": f"{issuer}/.well-known/openid-configuration",
+        "jwks": f"{issuer}/.well-known/jwks.json",
+    }
+
+
+def _reveal(
+    request: HttpRequest, membership: Membership, app: Application, secret: str | None, *, rotated: bool = False
+) -> HttpResponse:
+    """The one page that ever shows a client secret: the POST's answer, never stored, never redirected to."""
+    response = render(
+        request,
+        "oauth/reveal.html",
+        {
+            "membership": membership,
+            "org": membership.organization,
+            "app": app,
+            "secret": secret,
+            "rotated": rotated,
+            "endpoints": _endpoints(request),
+        },
+    )
+    response["Cache-Control"] = NO_STORE
+    response["Pragma"] = "no-cache"
+    return response
+
+
+@login_required
+def app_list(request: HttpRequest, slug: str) -> HttpResponse:
+    membership = _member(request, slug)
+    context = {
+        "membership": membership,
+        "org": membership.organization,
+        "apps": selectors.apps_for_org(membership.organization),
+    }
+    return render(request, "oauth/app_list.html", context)
+
+
+@never_cache
+@login_required
+@sensitive_post_parameters("password")
+def app_create(request: HttpRequest, slug: str) -> HttpResponse:
+    membership = _member(request, slug, write=True)
+    org = membership.organization
+    form = AppCreateForm(
+        request.POST or None, request=request, initial={"grant_types": [Application.GRANT_AUTHORIZATION_CODE]}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            app, secret = services.application_create(
+                organization=org,
+                actor=request.user,  # type: ignore[arg-type]
+                name=form.cleaned_data["name"],
+                client_type=form.cleaned_data["client_type"],
+                grant_types=form.cleaned_data["grant_types"],
+                redirect_uris=form.cleaned_data["redirect_uris"].split(),
+                scopes=scopes_from_grid(form.cleaned_data),
+                homepage_url=form.cleaned_data["homepage_url"],
+                logo_url=form.cleaned_data["logo_url"],
+                tls_client_certificate_bound_access_tokens=form.cleaned_data[
+                    "tls_client_certificate_bound_access_tokens"
+                ],
+                request=request,
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            return _reveal(request, membership, app, secret)
+    context = {"membership": membership, "org": org, "form": form, "resources": scope_registry.resources()}
+    return render(request, "oauth/app_form.html", context)
+
+
+@login_required
+def app_detail(request: HttpRequest, slug: str, client_id: str) -> HttpResponse:
+    membership = _member(request, slug)
+    app = selectors.app_for_org(membership.organization, client_id)
+    context = {
+        "membership": membership,
+        "org": membership.organization,
+        "app": app,
+        "counts": selectors.app_token_counts(app),
+        "authorizations": selectors.authorizations_for_app(app)[:100],
+        "scopes": app.api_scopes(),
+        "events": AuditEvent.objects.filter(
+            organization=membership.organization, metadata__app__client_id=app.client_id
+        )[:30],
+        "endpoints": _endpoints(request),
+        "rotate_form": SecretRotateForm(request=request),
+        "delete_form": AppDeleteForm(request=request),
+    }
+    response = render(request, "oauth/app_detail.html", context)
+    response["Content-Security-Policy"] = page_csp(app)
+    return response
+
+
+@login_required
+def app_edit(request: HttpRequest, slug: str, client_id: str) -> HttpResponse:
+    membership = _member(request, slug, write=True)
+    app = selectors.app_for_org(membership.organization, client_id)
+    initial = {
+        "name": app.name,
+        "grant_types": app.grant_types,
+        "redirect_uris": "\n".join(app.redirect_uri_list),
+        "homepage_url": app.homepage_url,
+        "logo_url": app.logo_url,
+        "tls_client_certificate_bound_access_tokens": app.tls_client_certificate_bound_access_tokens,
+        **grid_initial(app.allowed_scopes),
+    }
+    form = AppEditForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.application_update(
+                application=app,
+                actor=request.user,  # type: ignore[arg-type]
+                request=request,
+                name=form.cleaned_data["name"],
+                grant_types=form.cleaned_data["grant_types"],
+                redirect_uris=form.cleaned_data["redirect_uris"].split(),
+                scopes=scopes_from_grid(form.cleaned_data),
+                homepage_url=form.cleaned_data["homepage_url"],
+                logo_url=form.cleaned_data["logo_url"],
+                tls_client_certificate_bound_access_tokens=form.cleaned_data[
+                    "tls_client_certificate_bound_access_tokens"
+                ],
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, "App updated.")
+            return redirect("oauth:detail", slug=slug, client_id=app.client_id)
+    context = {"membership": membership, "org": membership.organization, "app": app, "form": form}
+    return render(request, "oauth/app_form.html", context)
+
+
+@never_cache
+@login_required
+@require_POST
+@sensitive_post_parameters("password")
+def app_rotate_secret(request: HttpRequest, slug: str, client_id: str) -> HttpResponse:
+    membership = _member(request, slug, write=True)
+    app = selectors.app_for_org(membership.organization, client_id)
+    form = SecretRotateForm(request.POST, request=request)
+    if form.is_valid():
+        try:
+            secret = services.application_rotate_secret(
+                application=app,
+                actor=request.user,  # type: ignore[arg-type]
+                grace=timedelta(seconds=int(form.cleaned_data["grace"])),
+                request=request,
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            return _reveal(request, membership, app, secret, rotated=True)
+    else:
+        messages.error(request, _form_errors(form))
+    return redirect("oauth:detail", slug=slug, client_id=app.client_id)
+
+
+@login_required
+@require_POST
+@sensitive_post_parameters("password")
+def app_delete(request: HttpRequest, slug: str, client_id: str) -> HttpResponse:
+    membership = _member(request, slug, write=True)
+    app = selectors.app_for_org(membership.organization, client_id)
+    form = AppDeleteForm(request.POST, request=request)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return redirect("oauth:detail", slug=slug, client_id=app.client_id)
+    counts = services.application_delete(application=app, actor=request.user, request=request)  # type: ignore[arg-type]
+    messages.success(
+        request,
+        f"Deleted {app.name}. {counts['access_tokens']} access and {counts['refresh_tokens']} refresh tokens stopped working.",
+    )
+    return redirect("oauth:list", slug=slug)
+
+
+# --- people: the apps they authorized ------------------------------------------------------
+
+
+@login_required
+def authorized_apps(request: HttpRequest) -> HttpResponse:
+    entries = selectors.authorized_apps_for_user(request.user)  # type: ignore[arg-type]
+    rows = [(entry, oauth_scopes.describe(sorted(entry.scopes))) for entry in entries]
+    return render(request, "oauth/authorized_apps.html", {"rows": rows})
+
+
+@login_required
+@require_POST
+def authorized_app_revoke(request: HttpRequest, client_id: str) -> HttpResponse:
+    entry = selectors.authorization_for_user(request.user, client_id)  # type: ignore[arg-type]
+    services.authorization_revoke(
+        user=request.user,  # type: ignore[arg-type]
+        application=entry.application,
+        actor=request.user,  # type: ignore[arg-type]
+        request=request,
+    )
+    messages.success(request, f"{entry.application.name} can no longer access your account.")
+    return redirect("oauth:authorized_apps")
+
+
+# --- device codes --------------------------------------------------------------------------
+
+
+def _device_grant(user_code: str) -> Any:
+    model = get_device_grant_model()
+    return model.objects.filter(user_code=user_code, status=model.AUTHORIZATION_PENDING).order_by("-id").first()
+
+
+@never_cache
+@login_required
+def device(request: HttpRequest) -> HttpResponse:
+    """Where people type the code their device shows, see what it asks for, and approve or deny it."""
+    form = DeviceCodeForm(request.POST or None, initial={"user_code": request.GET.get("user_code", "")[:20]})
+    context: dict[str, Any] = {"form": form}
+    if request.method == "POST" and form.is_valid():
+        # Codes carry ~40 bits; a per-person limit keeps guessing hopeless.
+        window = hit(f"oauth:device-code:{request.user.pk}", settings.OAUTH_DEVICE_CODE_TRIES_PER_MINUTE)
+        grant = _device_grant(form.cleaned_data["user_code"]) if window.allowed else None
+        if not window.allowed:
+            form.add_error("user_code", "Too many tries. Wait a minute and try again.")
+        elif grant is None or grant.expires <= timezone.now():
+            form.add_error(
+                "user_code", "That code is not valid or has expired. Check your device for the current code."
+            )
+        else:
+            decision = request.POST.get("decision")
+            application = Application.objects.select_related("organization").filter(client_id=grant.client_id).first()
+            if application is None:
+                form.add_error("user_code", "That code is not valid or has expired.")
+            elif decision in ("approve", "deny"):
+                try:
+                    services.device_decide(
+                        device_grant=grant,
+                        user=request.user,  # type: ignore[arg-type]
+                        approve=decision == "approve",
+                        request=request,
+                    )
+                except ValidationError as exc:
+                    form.add_error("user_code", exc.messages[0])
+                else:
+                    return render(
+                        request,
+                        "oauth/device_done.html",
+                        {"application": application, "approved": decision == "approve"},
+                    )
+            else:
+                context.update(
+                    application=application,
+                    user_code=form.cleaned_data["user_code"],
+                    scope_details=oauth_scopes.describe(grant.scope),
+                )
+                response = render(request, "oauth/device_confirm.html", context)
+                response["Content-Security-Policy"] = page_csp(application)
+                return response
+    return render(request, "oauth/device.html", context)
