@@ -87,3 +87,22 @@ def test_counts_survive_a_failed_flush(make_key, monkeypatch) -> None:  # type: 
     monkeypatch.setattr("keys.usage.get_redis", lambda: None)
     recorder.flush()
     assert totals(key) == (1, 0)
+
+
+def test_last_used_only_moves_forward(make_key) -> None:  # type: ignore[no-untyped-def]
+    from keys.services.usage import usage_apply
+
+    one, _ = make_key()
+    two, _ = make_key()
+    usage_apply(
+        requests={}, failures={}, last_used={one.id: (2_000_000_000.0, "192.0.2.1"), two.id: (1_000_000_000.0, "")}
+    )
+    usage_apply(
+        requests={},
+        failures={},
+        last_used={one.id: (1_500_000_000.0, "192.0.2.9"), two.id: (1_100_000_000.0, "2001:db8::1")},
+    )
+    one.refresh_from_db()
+    two.refresh_from_db()
+    assert (int(one.last_used_at.timestamp()), one.last_used_ip) == (2_000_000_000, "192.0.2.1")
+    assert (int(two.last_used_at.timestamp()), two.last_used_ip) == (1_100_000_000, "2001:db8::1")

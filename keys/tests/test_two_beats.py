@@ -1,0 +1,137 @@
+"""Two beats by mistake (every job queued twice), or two workers running a job at once, do nothing twice."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.core import mail
+from django.db import connection
+from django.utils import timezone
+
+from audit.models import AuditChainCheck
+from keys.models import Alert, APIKey, ExpiryNotice, Notification, RotationPolicy, SealedSecret
+from keys.services.rotation import rotation_policy_set, rotation_run
+from keys.tests.jobs_helpers import buckets
+
+DAY = timedelta(days=1)
+
+
+def _due_work(make_key: Any, alice: Any) -> dict[str, APIKey]:
+    """One key of each kind of due work: a rotation, an expiry notice and a traffic spike."""
+    rotating, _ = make_key(environment="test", name="rotating")
+    rotation_policy_set(key=rotating, actor=alice, interval=30 * DAY, grace=DAY)
+    RotationPolicy.objects.update(next_rotation_at=timezone.now() - timedelta(minutes=1))
+    expiring, _ = make_key(environment="test", name="expiring", expires_at=timezone.now() + 3 * DAY)
+    spiking, _ = make_key(environment="test", name="spiking")
+    APIKey.objects.filter(pk=spiking.pk).update(created_at=timezone.now() - 10 * DAY)
+    buckets(spiking, [100] * 168 + [5000], end=timezone.now())
+    return {"rotating": rotating, "expiring": expiring, "spiking": spiking}
+
+
+def _beat_jobs() -> list[str]:
+    return [entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()]
+
+
+def _run_every_job() -> None:
+    from config.celery_app import app
+
+    app.loader.import_default_modules()  # what a worker does at start: autodiscover every app's tasks
+    for name in _beat_jobs():
+        app.tasks[name].apply(throw=True)
+
+
+def _assert_done_once(work: dict[str, APIKey]) -> None:
+    assert APIKey.objects.filter(predecessor=work["rotating"]).count() == 1
+    assert SealedSecret.objects.count() == 1
+    assert ExpiryNotice.objects.filter(credential_id=work["expiring"].pk).count() == 1
+    assert Alert.objects.filter(key=work["spiking"]).count() == 1
+    assert AuditChainCheck.objects.count() == 1
+    # One email each: the rotation, the expiry notice and the alert; every one of them sent once.
+    templates = sorted(Notification.objects.values_list("template", flat=True))
+    assert templates == ["key_expiring", "key_rotated", "usage_anomaly"]
+    assert not Notification.objects.filter(sent_at__isnull=True).exists()
+    assert len(mail.outbox) == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_every_beat_job_queued_twice_does_its_work_once(make_key, alice, eager_celery) -> None:  # type: ignore[no-untyped-def]
+    assert {
+        "keys.tasks.usage_rollup",
+        "keys.tasks.rotate_due_keys",
+        "keys.tasks.send_expiry_notices",
+        "keys.tasks.scan_anomalies",
+        "keys.tasks.sweep_notifications",
+        "audit.tasks.verify_audit_chain",
+        "oauth.tasks.clear_expired_tokens",
+    } <= set(_beat_jobs())
+    work = _due_work(make_key, alice)
+    _run_every_job()  # the first beat's copies
+    _run_every_job()  # the second beat's copies
+    _assert_done_once(work)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_running_every_job_at_once_do_its_work_once(make_key, alice, eager_celery) -> None:  # type: ignore[no-untyped-def]
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks need PostgreSQL (runs in CI)")
+    work = _due_work(make_key, alice)
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def worker() -> None:
+        barrier.wait()
+        try:
+            _run_every_job()
+        except BaseException as exc:  # reported below, in the test's thread
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert errors == []
+    _assert_done_once(work)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_rotation_runs_roll_each_due_key_exactly_once(make_key, alice, org, eager_celery) -> None:  # type: ignore[no-untyped-def]
+    if connection.vendor != "postgresql":
+        pytest.skip("SKIP LOCKED needs PostgreSQL (runs in CI)")
+    keys = [make_key(environment="test", name=f"k{i}")[0] for i in range(24)]
+    for key in keys[:16]:
+        rotation_policy_set(key=key, actor=alice, interval=30 * DAY, grace=DAY)
+    RotationPolicy.objects.update(next_rotation_at=timezone.now() - timedelta(minutes=1))
+    # The other 8 are rolled by the team's maximum key age.
+    APIKey.objects.filter(pk__in=[k.pk for k in keys[16:]]).update(created_at=timezone.now() - 40 * DAY)
+    org.max_key_age_days = 30
+    org.save()
+
+    barrier = threading.Barrier(4)
+    rolled: list[str] = []
+
+    def run() -> None:
+        barrier.wait()
+        try:
+            rolled.extend(rotation_run().rolled)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert sorted(rolled) == sorted(k.id for k in keys)  # each key rolled by exactly one of the runs
+    for key in keys:
+        assert APIKey.objects.filter(predecessor=key).count() == 1
+    assert SealedSecret.objects.count() == 24
+    assert rotation_run().rolled == []

@@ -1,0 +1,78 @@
+"""Portal pages for usage anomaly alerts: the list, acknowledge and resolve."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from accounts.models import Organization
+from keys.models import Alert, AlertKind, AlertStatus
+from keys.selectors_jobs import alert_counts, alerts_for_org
+from keys.services import anomalies
+from keys.services.errors import KeyConflict
+from keys.views import _member
+
+PAGE_SIZE = 25
+
+
+@login_required
+def alert_list(request: HttpRequest, slug: str) -> HttpResponse:
+    membership = _member(request, slug)
+    org = membership.organization
+    status = request.GET.get("status", "unresolved")
+    if status not in ("unresolved", "all", *AlertStatus.values):
+        status = "unresolved"
+    kind = request.GET.get("kind", "")
+    if kind not in AlertKind.values:
+        kind = ""
+    page = Paginator(alerts_for_org(org, status=status, kind=kind), PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "membership": membership,
+        "org": org,
+        "page": page,
+        "filters": {"status": status, "kind": kind},
+        "kinds": AlertKind.choices,
+        "counts": alert_counts(org),
+    }
+    return render(request, "keys/alerts.html", context)
+
+
+def _alert(membership_org: Organization, alert_id: str) -> Alert:
+    if not alert_id.isdigit() or len(alert_id) > 18:  # beyond bigint is no alert, not a database error
+        raise Http404
+    alert = Alert.objects.filter(organization=membership_org, pk=int(alert_id)).first()
+    if alert is None:
+        raise Http404
+    return alert
+
+
+def _act(request: HttpRequest, slug: str, alert_id: str, *, resolve: bool) -> HttpResponse:
+    membership = _member(request, slug, write=True)
+    alert = _alert(membership.organization, alert_id)
+    service = anomalies.alert_resolve if resolve else anomalies.alert_acknowledge
+    try:
+        service(alert=alert, actor=request.user, request=request)  # type: ignore[arg-type]
+    except KeyConflict as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "Alert resolved." if resolve else "Alert acknowledged.")
+    back = request.POST.get("next", "")
+    if back.startswith(f"/orgs/{slug}/") and "//" not in back:
+        return redirect(back)
+    return redirect("alerts:list", slug=slug)
+
+
+@login_required
+@require_POST
+def alert_acknowledge(request: HttpRequest, slug: str, alert_id: str) -> HttpResponse:
+    return _act(request, slug, alert_id, resolve=False)
+
+
+@login_required
+@require_POST
+def alert_resolve(request: HttpRequest, slug: str, alert_id: str) -> HttpResponse:
+    return _act(request, slug, alert_id, resolve=True)
