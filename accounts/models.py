@@ -59,6 +59,10 @@ class Organization(models.Model):  # type: ignore[django-manager-missing]
     is_personal = models.BooleanField(default=False)
     # Policy: the longest lifetime a new API key may have (None = no limit).
     max_key_lifetime_days = models.PositiveIntegerField(null=True, blank=True)
+    # Policy: keys older than this are rolled by the rotation job (None = only per-key rotation policies).
+    max_key_age_days = models.PositiveIntegerField(null=True, blank=True)
+    # Policy: live keys must have an expiry when created or when their expiry changes.
+    require_live_key_expiry = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     members: models.ManyToManyField[User, Membership] = models.ManyToManyField(

@@ -71,17 +71,26 @@ def organization_create(
 
 
 def organization_update(
-    *, membership: Membership, name: str, max_key_lifetime_days: int | None, request: HttpRequest | None = None
+    *,
+    membership: Membership,
+    name: str,
+    max_key_lifetime_days: int | None,
+    max_key_age_days: int | None = None,
+    require_live_key_expiry: bool = False,
+    request: HttpRequest | None = None,
 ) -> Organization:
-    """Rename an organization and set its key lifetime policy (owners and admins)."""
+    """Rename an organization and set its key policies: lifetime, maximum age (rotation), live-key expiry."""
     if not membership.can("manage_org"):
         raise PermissionDenied("Only owners and admins can change team settings.")
     org = membership.organization
     with transaction.atomic():
-        before = {"name": org.name, "max_key_lifetime_days": org.max_key_lifetime_days}
+        fields = ("name", "max_key_lifetime_days", "max_key_age_days", "require_live_key_expiry")
+        before = {f: getattr(org, f) for f in fields}
         org.name = name.strip()[:100] or org.name
         org.max_key_lifetime_days = max_key_lifetime_days
-        org.save(update_fields=["name", "max_key_lifetime_days"])
+        org.max_key_age_days = max_key_age_days
+        org.require_live_key_expiry = bool(require_live_key_expiry)
+        org.save(update_fields=list(fields))
         audit_record(
             action="organization.updated",
             organization=org,
@@ -89,7 +98,7 @@ def organization_update(
             target_type="organization",
             target_id=org.slug,
             request=request,
-            metadata={"before": before, "after": {"name": org.name, "max_key_lifetime_days": max_key_lifetime_days}},
+            metadata={"before": before, "after": {f: getattr(org, f) for f in fields}},
         )
     return org
 

@@ -134,7 +134,13 @@ def org_settings(request: HttpRequest, slug: str) -> HttpResponse:
     membership = membership_for(request.user, slug)  # type: ignore[arg-type]
     org = membership.organization
     form = forms.OrganizationSettingsForm(
-        request.POST or None, initial={"name": org.name, "max_key_lifetime_days": org.max_key_lifetime_days}
+        request.POST or None,
+        initial={
+            "name": org.name,
+            "max_key_lifetime_days": org.max_key_lifetime_days,
+            "max_key_age_days": org.max_key_age_days,
+            "require_live_key_expiry": org.require_live_key_expiry,
+        },
     )
     if request.method == "POST":
         if not membership.can("manage_org"):

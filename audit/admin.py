@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from audit.models import AuditEvent
+from audit.models import AuditChainCheck, AuditEvent
 
 
 @admin.register(AuditEvent)
@@ -23,6 +23,24 @@ class AuditEventAdmin(admin.ModelAdmin[AuditEvent]):
     date_hierarchy = "created_at"
     list_select_related = ("organization",)
     readonly_fields = [f.name for f in AuditEvent._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(AuditChainCheck)
+class AuditChainCheckAdmin(admin.ModelAdmin[AuditChainCheck]):
+    """Results of the daily hash-chain verification (`audit.tasks.verify_audit_chain`)."""
+
+    list_display = ("day", "ok", "events_checked", "first_bad_id", "message", "finished_at")
+    list_filter = ("ok",)
+    readonly_fields = [f.name for f in AuditChainCheck._meta.fields]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

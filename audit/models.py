@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, NoReturn
 
 from django.db import models
+from django.utils import timezone
 
 
 class AppendOnlyError(Exception):
@@ -22,7 +23,8 @@ class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
 class AuditEvent(models.Model):
     """One recorded action. Rows are written once and never changed (PostgreSQL also enforces this by trigger)."""
 
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # Set in `audit_record` before the row's hash is computed (auto_now_add would set it after).
+    created_at = models.DateTimeField(default=timezone.now, editable=False, db_index=True)
     # No database constraint: deleting a user or organization must not rewrite history.
     actor = models.ForeignKey(
         "accounts.User", null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
@@ -42,6 +44,10 @@ class AuditEvent(models.Model):
     ip = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.CharField(max_length=300, blank=True)
     metadata = models.JSONField(default=dict, blank=True)
+    # The hash chain (audit.chain): each row's hash covers its content and the previous row's hash,
+    # so a changed, removed or reordered row breaks every hash after it.
+    prev_hash = models.CharField(max_length=64, blank=True, editable=False)
+    hash = models.CharField(max_length=64, blank=True, editable=False)
 
     objects = AuditEventQuerySet.as_manager()
 
@@ -59,3 +65,26 @@ class AuditEvent(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise AppendOnlyError("Audit events cannot be deleted.")
+
+
+class AuditChainCheck(models.Model):
+    """One verification of the audit log's hash chain. The daily job claims its day with the unique
+    `day`, so two beats check once; the head it verified is kept so the next check notices a cut tail."""
+
+    day = models.DateField(unique=True)
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    ok = models.BooleanField(null=True)
+    events_checked = models.PositiveBigIntegerField(default=0)
+    last_event_id = models.BigIntegerField(null=True, blank=True)
+    last_hash = models.CharField(max_length=64, blank=True)
+    first_bad_id = models.BigIntegerField(null=True, blank=True)
+    message = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ("-day",)
+        verbose_name = "audit chain check"
+
+    def __str__(self) -> str:
+        state = "running" if self.ok is None else ("intact" if self.ok else "BROKEN")
+        return f"{self.day} {state}"

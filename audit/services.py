@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import logging
+from datetime import date, timedelta
 from typing import Any
 
+from django.core.mail import mail_admins
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest
+from django.utils import timezone
 
-from audit.models import AuditEvent
+from audit import chain
+from audit.models import AuditChainCheck, AuditEvent
+
+logger = logging.getLogger(__name__)
 
 
 def client_ip(request: HttpRequest | None, *, trusted_proxies: int | None = None) -> str | None:
@@ -44,7 +52,7 @@ def audit_record(
     user_agent = ""
     if request is not None:
         user_agent = request.META.get("HTTP_USER_AGENT", "")[:300]
-    return AuditEvent.objects.create(
+    event = AuditEvent(
         action=action,
         organization=organization,
         actor=actor,
@@ -53,5 +61,66 @@ def audit_record(
         target_id=str(target_id),
         ip=client_ip(request),
         user_agent=user_agent,
-        metadata=metadata or {},
+        metadata=chain.normalize_metadata(metadata),
     )
+    with transaction.atomic():
+        # The chain lock is held until the caller's transaction commits (see audit.chain).
+        chain.lock()
+        event.created_at = timezone.now()  # after the lock, so times rise with ids
+        last = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first()
+        event.prev_hash = last or chain.GENESIS
+        event.hash = chain.link(event.prev_hash, event)
+        event.save(force_insert=True)
+    return event
+
+
+STALE_CHECK = timedelta(hours=1)
+
+
+def audit_chain_check(*, today: date | None = None) -> AuditChainCheck | None:
+    """Verify the hash chain once a day: returns the finished check, or None when another run has the day.
+
+    The day's row is the claim (a second beat, or a rerun, finds it and does nothing); a claim left
+    behind by a crashed run is taken over after an hour. A broken chain is logged at ERROR and mailed
+    to ADMINS.
+    """
+    now = timezone.now()
+    day = today or now.date()
+    try:
+        with transaction.atomic():
+            check = AuditChainCheck.objects.create(day=day, started_at=now)
+    except IntegrityError:
+        taken = AuditChainCheck.objects.filter(day=day, finished_at__isnull=True, started_at__lt=now - STALE_CHECK)
+        if not taken.update(started_at=now):
+            return None
+        check = AuditChainCheck.objects.get(day=day)
+    report = audit_chain_verify()
+    check.finished_at = timezone.now()
+    check.ok = report.ok
+    check.events_checked = report.checked
+    check.last_event_id = report.last_id
+    check.last_hash = report.last_hash
+    check.first_bad_id = report.first_bad_id
+    check.message = report.message[:300]
+    check.save()
+    if not report.ok:
+        logger.error("audit chain broken: %s", report.message)
+        mail_admins(
+            "Audit log hash chain is broken", f"{report.message}\nChecked {report.checked} events intact before it."
+        )
+    return check
+
+
+def audit_chain_verify() -> chain.Report:
+    """Check the whole chain, and that the newest event an earlier check saw still has the hash it had."""
+    report = chain.verify()
+    if not report.ok:
+        return report
+    earlier = AuditChainCheck.objects.filter(ok=True, last_event_id__isnull=False).order_by("-finished_at").first()
+    if earlier is not None and earlier.last_event_id is not None:
+        seen = AuditEvent.objects.filter(pk=earlier.last_event_id).values_list("hash", flat=True).first()
+        if seen != earlier.last_hash:
+            report.ok = False
+            report.first_bad_id = earlier.last_event_id
+            report.message = f"Event {earlier.last_event_id}, verified on {earlier.day}, is missing or changed."
+    return report

@@ -7,6 +7,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from config import health
+from oauth.endpoints import ServerMetadataView
 
 handler400 = "config.api_errors.json_or_html_400"
 handler404 = "config.api_errors.json_or_html_404"
@@ -19,9 +20,17 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
+    path("api/v1/webhooks/", include("webhooks.api_urls")),
     path("api/v1/", include("keys.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("", include("accounts.urls")),
     path("", include("keys.urls")),
+    path("", include("keys.urls_alerts")),
+    path("", include("webhooks.urls")),
+    # OAuth 2.0 / OIDC (django-oauth-toolkit with our overrides) and the portal pages for apps.
+    path("o/", include("oauth.provider_urls")),
+    path(".well-known/oauth-authorization-server", ServerMetadataView.as_view(), name="oauth-server-metadata"),
+    path(".well-known/oauth-authorization-server/o", ServerMetadataView.as_view()),
+    path("", include("oauth.urls")),
 ]

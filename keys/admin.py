@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 from django.contrib import admin, messages
 from django.db.models import QuerySet
@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from audit.services import audit_record
 from keys import services
-from keys.models import APIKey, KeyStatus, UsageBucket
+from keys.models import APIKey, CertificateAuthority, ClientCertificate, KeyStatus, SigningSecret, UsageBucket
 
 
 class ExpiryFilter(admin.SimpleListFilter):
@@ -123,3 +123,175 @@ class UsageBucketAdmin(admin.ModelAdmin[UsageBucket]):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+# --- signing secrets and client certificates: never a secret, revoke action, audited ------------------
+
+
+class _CredentialAdmin(admin.ModelAdmin[Any]):
+    """Read-only admin for a credential kind; the only change is revoking, through its service."""
+
+    list_filter: ClassVar[tuple[Any, ...]] = (
+        "status",
+        "environment",
+        ExpiryFilter,
+        ("organization", admin.RelatedOnlyFieldListFilter),
+    )
+    list_select_related: ClassVar[tuple[str, ...]] = ("organization",)
+    actions = ("revoke_selected",)
+    target_type = ""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # created in the portal or the API, so the secret is shown once and the rules apply
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # revoke instead: history stays
+
+    def has_revoke_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.has_perm(f"keys.change_{self.model._meta.model_name}"))
+
+    def revoke_one(self, obj: Any, request: HttpRequest) -> None:
+        raise NotImplementedError
+
+    @admin.action(description="Revoke selected", permissions=["revoke"])
+    def revoke_selected(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        items = list(queryset.exclude(status=KeyStatus.REVOKED).select_related("organization"))
+        for obj in items:
+            self.revoke_one(obj, request)
+        audit_record(
+            action=f"admin.{self.target_type}s_bulk_revoked",
+            actor=request.user,
+            target_type=self.target_type,
+            request=request,
+            metadata={"ids": [str(o.pk) for o in items], "count": len(items)},
+        )
+        self.message_user(request, f"Revoked {len(items)}.", messages.SUCCESS)
+
+
+@admin.register(SigningSecret)
+class SigningSecretAdmin(_CredentialAdmin):
+    target_type = "signing_secret"
+    list_display = ("key_id", "name", "organization", "environment", "state", "expires_at", "last_used_at")
+    search_fields = ("id", "name", "organization__name", "organization__slug")
+    # The encrypted secrets are left out along with everything else not listed here.
+    fields = (
+        "key_id",
+        "name",
+        "organization",
+        "environment",
+        "scopes",
+        "status",
+        "api_key",
+        "created_by_label",
+        "created_at",
+        "expires_at",
+        "secret_version",
+        "rotated_at",
+        "previous_valid_until",
+        "allowed_networks",
+        "rate_limit",
+        "last_used_at",
+        "last_used_ip",
+        "revoked_at",
+        "revoked_by",
+        "revoked_reason",
+        "metadata",
+    )
+    readonly_fields = fields
+
+    def revoke_one(self, obj: Any, request: HttpRequest) -> None:
+        services.signing_secret_revoke(
+            secret=obj, actor=request.user, reason="Revoked by an administrator", request=request
+        )
+
+
+@admin.register(ClientCertificate)
+class ClientCertificateAdmin(_CredentialAdmin):
+    target_type = "client_certificate"
+    list_display = (
+        "display_id",
+        "name",
+        "organization",
+        "match_type",
+        "environment",
+        "state",
+        "expires_at",
+        "last_used_at",
+    )
+    list_filter = ("match_type", *_CredentialAdmin.list_filter)
+    search_fields = ("id", "name", "thumbprint", "match_value", "subject", "organization__name", "organization__slug")
+    list_select_related = ("organization", "authority")
+    fields = (
+        "display_id",
+        "name",
+        "organization",
+        "environment",
+        "scopes",
+        "status",
+        "match_type",
+        "match_value",
+        "authority",
+        "thumbprint",
+        "subject",
+        "issuer",
+        "serial",
+        "sans",
+        "not_before",
+        "not_after",
+        "created_by_label",
+        "created_at",
+        "expires_at",
+        "allowed_networks",
+        "rate_limit",
+        "last_used_at",
+        "last_used_ip",
+        "revoked_at",
+        "revoked_by",
+        "revoked_reason",
+        "metadata",
+    )
+    readonly_fields = fields
+
+    def revoke_one(self, obj: Any, request: HttpRequest) -> None:
+        services.client_certificate_revoke(
+            certificate=obj, actor=request.user, reason="Revoked by an administrator", request=request
+        )
+
+
+@admin.register(CertificateAuthority)
+class CertificateAuthorityAdmin(_CredentialAdmin):
+    target_type = "certificate_authority"
+    list_display = ("id", "name", "organization", "subject", "state", "not_after", "created_at")
+    list_filter = ("status", ("organization", admin.RelatedOnlyFieldListFilter))
+    search_fields = ("id", "name", "subject", "thumbprint", "organization__name", "organization__slug")
+    fields = (
+        "id",
+        "name",
+        "organization",
+        "status",
+        "subject",
+        "issuer",
+        "serial",
+        "thumbprint",
+        "not_before",
+        "not_after",
+        "created_by_label",
+        "created_at",
+        "revoked_at",
+        "revoked_by",
+        "revoked_reason",
+        "certificate_pem",
+    )
+    readonly_fields = fields
+
+    def revoke_one(self, obj: Any, request: HttpRequest) -> None:
+        services.certificate_authority_revoke(
+            authority=obj, actor=request.user, reason="Revoked by an administrator", request=request
+        )
+
+
+# The scheduled jobs' records (alerts, rotation policies, sealed successors, notices, emails): keys/admin_jobs.py.
+from keys import admin_jobs  # noqa: E402, F401

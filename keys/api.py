@@ -6,13 +6,16 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.http import Http404
+from django.utils.module_loading import import_string
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from accounts.models import Membership, Organization
@@ -244,8 +247,16 @@ class KeyEnable(KeyObjectView):
         return Response(APIKeySerializer(key).data)
 
 
+def _any_credential_authentication() -> list[Any]:
+    """Every credential kind: the default classes plus those of higher apps named in settings (OAuth tokens)."""
+    classes = list(api_settings.DEFAULT_AUTHENTICATION_CLASSES)
+    return [*classes, *(import_string(path) for path in settings.EXTRA_WHOAMI_AUTHENTICATION_CLASSES)]
+
+
 class WhoAmI(APIView):
     """Describe the credential (or signed-in person) making this request."""
+
+    authentication_classes = _any_credential_authentication()
 
     @extend_schema(responses=WhoAmISerializer)
     def get(self, request: Request) -> Response:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from keys import api
+from keys import api, api_credentials, api_jobs
 
 app_name = "keys_api"
 
@@ -15,4 +15,48 @@ urlpatterns = [
     path("keys/<str:key_id>/revoke", api.KeyRevoke.as_view(), name="key_revoke"),
     path("keys/<str:key_id>/disable", api.KeyDisable.as_view(), name="key_disable"),
     path("keys/<str:key_id>/enable", api.KeyEnable.as_view(), name="key_enable"),
+    # Scheduled rotation and usage alerts (docs/jobs.md).
+    path("keys/<str:key_id>/rotation-policy", api_jobs.KeyRotationPolicy.as_view(), name="key_rotation_policy"),
+    path("alerts/", api_jobs.AlertList.as_view(), name="alert_list"),
+    path("alerts/<str:alert_id>/acknowledge", api_jobs.AlertAcknowledge.as_view(), name="alert_acknowledge"),
+    path("alerts/<str:alert_id>/resolve", api_jobs.AlertResolve.as_view(), name="alert_resolve"),
+    # HMAC signing secrets and mTLS client certificates (docs/signing.md, docs/mtls.md).
+    path("signing-secrets/", api_credentials.SigningSecretListCreate.as_view(), name="signing_secret_list"),
+    path("signing-secrets/<str:ident>", api_credentials.SigningSecretDetail.as_view(), name="signing_secret_detail"),
+    path(
+        "signing-secrets/<str:ident>/rotate",
+        api_credentials.SigningSecretRotate.as_view(),
+        name="signing_secret_rotate",
+    ),
+    path(
+        "signing-secrets/<str:ident>/revoke",
+        api_credentials.SigningSecretRevoke.as_view(),
+        name="signing_secret_revoke",
+    ),
+    path("client-certificates/", api_credentials.ClientCertificateListCreate.as_view(), name="client_certificate_list"),
+    path(
+        "client-certificates/<str:ident>",
+        api_credentials.ClientCertificateDetail.as_view(),
+        name="client_certificate_detail",
+    ),
+    path(
+        "client-certificates/<str:ident>/revoke",
+        api_credentials.ClientCertificateRevoke.as_view(),
+        name="client_certificate_revoke",
+    ),
+    path(
+        "certificate-authorities/",
+        api_credentials.CertificateAuthorityListCreate.as_view(),
+        name="certificate_authority_list",
+    ),
+    path(
+        "certificate-authorities/<str:ident>",
+        api_credentials.CertificateAuthorityDetail.as_view(),
+        name="certificate_authority_detail",
+    ),
+    path(
+        "certificate-authorities/<str:ident>/revoke",
+        api_credentials.CertificateAuthorityRevoke.as_view(),
+        name="certificate_authority_revoke",
+    ),
 ]

@@ -12,6 +12,11 @@ class KeysConfig(AppConfig):
         from django.core.checks import register
 
         from keys import schema  # noqa: F401 - registers the OpenAPI security schemes
-        from keys.checks import check_key_settings
+        from keys.checks import check_key_settings, check_signing_and_mtls_settings
 
         register(check_key_settings, "keys", deploy=False)
+        register(check_signing_and_mtls_settings, "keys", deploy=False)
+
+        from keys.checks_jobs import check_job_settings
+
+        register(check_job_settings, "keys", deploy=False)

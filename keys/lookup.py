@@ -51,7 +51,9 @@ def _plan(alias: str) -> tuple[str, list[tuple[Field[Any, Any], list[Converter]]
     connection = connections[alias]
     quote = connection.ops.quote_name
     key_table, org_table = APIKey._meta.db_table, Organization._meta.db_table
-    columns = [(APIKey, "k", _field(APIKey, name)) for name in KEY_FIELDS]
+    columns: list[tuple[type[Model], str, Field[Any, Any]]] = [
+        (APIKey, "k", _field(APIKey, name)) for name in KEY_FIELDS
+    ]
     columns += [(Organization, "o", _field(Organization, name)) for name in ORG_FIELDS]
     select = ", ".join(f"{table}.{quote(field.column)}" for _, table, field in columns)
     sql = (
@@ -62,7 +64,8 @@ def _plan(alias: str) -> tuple[str, list[tuple[Field[Any, Any], list[Converter]]
     fields = []
     for _model, table, field in columns:
         col = field.get_col(table)
-        converters = connection.ops.get_db_converters(col) + field.get_db_converters(connection)
+        # Field.get_db_converters (from_db_value, e.g. JSON decoding) is public API the stubs omit.
+        converters = connection.ops.get_db_converters(col) + field.get_db_converters(connection)  # type: ignore[attr-defined]
         fields.append((field, converters))
     plan = (sql, fields)
     _plans[alias] = plan

@@ -21,3 +21,45 @@ class APIKeyAuthenticationScheme(OpenApiAuthenticationExtension):  # type: ignor
             },
             {"type": "apiKey", "in": "header", "name": "X-API-Key", "description": "X-API-Key: <key>"},
         ]
+
+
+class SignedRequestAuthenticationScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]
+    target_class = "keys.authentication.SignedRequestAuthentication"
+    name = "SignedRequest"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, Any]:
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Signature",
+            "description": "RFC 9421 HTTP Message Signatures with hmac-sha256: Signature-Input, Signature and, "
+            "for a body, Content-Digest (sha-256). See docs/signing.md.",
+        }
+
+
+class SignedAPIKeyAuthenticationScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]
+    target_class = "keys.authentication.SignedAPIKeyAuthentication"
+    name = "ApiKeyAndSignature"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, Any]:
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "bearerFormat": "ak_{live|test}_…",
+            "description": "An API key, plus an RFC 9421 hmac-sha256 signature that covers it (docs/signing.md).",
+        }
+
+
+class ClientCertificateAuthenticationScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]
+    target_class = "keys.authentication.ClientCertificateAuthentication"
+    name = "MutualTLS"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, Any]:
+        # OpenAPI 3.0 has no mutualTLS scheme; the header is set by our TLS proxy, never by clients.
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "X-Client-Cert",
+            "description": "mTLS: present a registered client certificate in the TLS handshake; the proxy "
+            "forwards it (docs/mtls.md). Clients never send this header themselves.",
+        }

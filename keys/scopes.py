@@ -37,6 +37,14 @@ _PLATFORM_RESOURCES = (
             "verify": "Verify other keys through POST /api/v1/verify",
         },
     ),
+    Resource(
+        "webhooks",
+        "Webhooks",
+        descriptions={
+            "read": "List webhook endpoints, delivery logs and event types (never signing secrets)",
+            "write": "Create, change and delete webhook endpoints; reveal and rotate their signing secrets; retry deliveries",
+        },
+    ),
 )
 
 

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import Organization
-from keys.models import APIKey, KeyStatus, UsageBucket
+from keys.models import APIKey, CertificateAuthority, ClientCertificate, KeyStatus, SigningSecret, UsageBucket
+from keys.models.signing import parse_key_id
 
 
 def keys_for_org(
@@ -103,4 +105,103 @@ def usage_totals(organization: Organization, *, days: int = 7) -> int:
     return (
         UsageBucket.objects.filter(key__organization=organization, hour__gte=since).aggregate(t=Sum("requests"))["t"]
         or 0
+    )
+
+
+# --- signing secrets and client certificates -----------------------------------------------------
+
+
+def _credential_filters(qs: QuerySet[Any], *, search: str, state: str, environment: str) -> QuerySet[Any]:
+    now = timezone.now()
+    if state == "active":
+        qs = qs.filter(status=KeyStatus.ACTIVE).exclude(expires_at__lte=now)
+    elif state == "expired":
+        qs = qs.filter(status=KeyStatus.ACTIVE, expires_at__lte=now)
+    elif state in (KeyStatus.DISABLED, KeyStatus.REVOKED):
+        qs = qs.filter(status=state)
+    if environment in ("live", "test"):
+        qs = qs.filter(environment=environment)
+    search = search.strip()
+    if search:
+        qs = qs.filter(Q(name__icontains=search) | Q(id__startswith=search.rsplit("_", 1)[-1][:16]))
+    return qs.order_by("-created_at", "id")
+
+
+def signing_secrets_for_org(
+    organization: Organization, *, search: str = "", state: str = "", environment: str = ""
+) -> QuerySet[SigningSecret]:
+    """The organization's signing secrets, newest first, filtered as the portal and API list allow."""
+    qs = SigningSecret.objects.filter(organization=organization).select_related("organization", "api_key")
+    return _credential_filters(qs, search=search, state=state, environment=environment)
+
+
+def signing_secret_for_org(organization: Organization, ident: str) -> SigningSecret:
+    """One signing secret by id or key id (`hs_live_…`); another organization's is a 404 like a missing one."""
+    parsed = parse_key_id(ident)
+    pk = parsed[1] if parsed else ident[:16]
+    secret = (
+        SigningSecret.objects.select_related("organization", "api_key", "created_by", "revoked_by")
+        .filter(organization=organization, pk=pk)
+        .first()
+    )
+    if secret is None or (parsed is not None and parsed[0] != secret.environment):
+        raise Http404
+    return secret
+
+
+def client_certificates_for_org(
+    organization: Organization, *, search: str = "", state: str = "", environment: str = ""
+) -> QuerySet[ClientCertificate]:
+    """The organization's client certificates and CA identities, newest first."""
+    qs = ClientCertificate.objects.filter(organization=organization).select_related("organization", "authority")
+    return _credential_filters(qs, search=search, state=state, environment=environment)
+
+
+def client_certificate_for_org(organization: Organization, ident: str) -> ClientCertificate:
+    """One client certificate by id or display id (`cc_live_…`); other organizations' are a 404."""
+    pk = ident.rsplit("_", 1)[-1][:12]
+    cert = (
+        ClientCertificate.objects.select_related("organization", "authority", "created_by", "revoked_by")
+        .filter(organization=organization, pk=pk)
+        .first()
+    )
+    if cert is None:
+        raise Http404
+    return cert
+
+
+def authorities_for_org(organization: Organization) -> QuerySet[CertificateAuthority]:
+    return (
+        CertificateAuthority.objects.filter(organization=organization)
+        .select_related("organization")
+        .annotate(identity_count=Count("identities"))
+        .order_by("-created_at", "id")
+    )
+
+
+def authority_for_org(organization: Organization, ident: str) -> CertificateAuthority:
+    authority = (
+        CertificateAuthority.objects.select_related("organization", "created_by", "revoked_by")
+        .filter(organization=organization, pk=ident[:12])
+        .first()
+    )
+    if authority is None:
+        raise Http404
+    return authority
+
+
+def active_authorities_for_org(organization: Organization) -> QuerySet[CertificateAuthority]:
+    return CertificateAuthority.objects.filter(
+        organization=organization, status=KeyStatus.ACTIVE, not_after__gt=timezone.now()
+    ).order_by("name")
+
+
+def active_keys_for_binding(organization: Organization) -> QuerySet[APIKey]:
+    """API keys a signing secret may be bound to (API key + HMAC)."""
+    now = timezone.now()
+    return (
+        APIKey.objects.filter(organization=organization, status=KeyStatus.ACTIVE)
+        .exclude(expires_at__lte=now)
+        .exclude(grace_until__lte=now)
+        .order_by("name")
     )

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from keys import views
+from keys import views, views_certificates, views_rotation, views_signing
 
 app_name = "keys"
 
@@ -16,4 +16,47 @@ urlpatterns = [
     path("orgs/<slug:slug>/keys/<str:key_id>/revoke", views.key_revoke, name="revoke"),
     path("orgs/<slug:slug>/keys/<str:key_id>/disable", views.key_disable, name="disable"),
     path("orgs/<slug:slug>/keys/<str:key_id>/enable", views.key_enable, name="enable"),
+    # Scheduled rotation and the one-time reveal of a sealed successor (docs/jobs.md).
+    path("orgs/<slug:slug>/keys/<str:key_id>/rotation", views_rotation.rotation_policy, name="rotation_policy"),
+    path("orgs/<slug:slug>/keys/<str:key_id>/rotation/clear", views_rotation.rotation_clear, name="rotation_clear"),
+    path("orgs/<slug:slug>/keys/<str:key_id>/rotation/now", views_rotation.rotation_now, name="rotation_now"),
+    path("orgs/<slug:slug>/keys/<str:key_id>/reveal", views_rotation.successor_reveal, name="reveal_successor"),
+    # HMAC signing secrets (docs/signing.md).
+    path("orgs/<slug:slug>/signing-secrets/", views_signing.signing_list, name="signing_list"),
+    path("orgs/<slug:slug>/signing-secrets/new", views_signing.signing_create, name="signing_create"),
+    path("orgs/<slug:slug>/signing-secrets/<str:secret_id>/", views_signing.signing_detail, name="signing_detail"),
+    path("orgs/<slug:slug>/signing-secrets/<str:secret_id>/edit", views_signing.signing_edit, name="signing_edit"),
+    path(
+        "orgs/<slug:slug>/signing-secrets/<str:secret_id>/rotate", views_signing.signing_rotate, name="signing_rotate"
+    ),
+    path(
+        "orgs/<slug:slug>/signing-secrets/<str:secret_id>/revoke", views_signing.signing_revoke, name="signing_revoke"
+    ),
+    # mTLS client certificates and certificate authorities (docs/mtls.md).
+    path("orgs/<slug:slug>/certificates/", views_certificates.certificate_list, name="certificate_list"),
+    path("orgs/<slug:slug>/certificates/new", views_certificates.certificate_create, name="certificate_create"),
+    path(
+        "orgs/<slug:slug>/certificates/<str:cert_id>/",
+        views_certificates.certificate_detail,
+        name="certificate_detail",
+    ),
+    path(
+        "orgs/<slug:slug>/certificates/<str:cert_id>/edit", views_certificates.certificate_edit, name="certificate_edit"
+    ),
+    path(
+        "orgs/<slug:slug>/certificates/<str:cert_id>/revoke",
+        views_certificates.certificate_revoke,
+        name="certificate_revoke",
+    ),
+    path("orgs/<slug:slug>/certificate-authorities/new", views_certificates.authority_create, name="authority_create"),
+    path(
+        "orgs/<slug:slug>/certificate-authorities/<str:authority_id>/",
+        views_certificates.authority_detail,
+        name="authority_detail",
+    ),
+    path(
+        "orgs/<slug:slug>/certificate-authorities/<str:authority_id>/revoke",
+        views_certificates.authority_revoke,
+        name="authority_revoke",
+    ),
 ]

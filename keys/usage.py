@@ -4,16 +4,22 @@ Each process accumulates counts in memory and a daemon thread pushes them out ab
 (and at exit): to Redis when REDIS_URL is set, where the `usage_rollup` beat job moves them into
 hourly buckets, or straight into the database otherwise (the embedded `make run` set-up). A request
 therefore pays no database write and no network round trip for being counted.
+
+Besides counts, each process notes the source networks (/24 for IPv4, /48 for IPv6) every API key
+was used from in each hour, and attempts refused because they came from outside the key's allowed
+networks; the anomaly scan (keys.services.anomalies) reads them from `UsageNetwork`.
 """
 
 from __future__ import annotations
 
 import atexit
+import ipaddress
 import logging
 import threading
 import time
 from collections import Counter
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from django.conf import settings
 
@@ -23,10 +29,29 @@ logger = logging.getLogger(__name__)
 
 PENDING_REQUESTS = "usage:pending"
 PENDING_LAST_USED = "usage:last"
+# Hash of `a|<key id>|<hour>|<network>` (requests) and `b|…` (refused: outside the allowed networks).
+PENDING_NETWORKS = "usage:nets"
+# The failure reason that counts as a blocked-network attempt (keys.services.verification.Code).
+BLOCKED_REASON = "FORBIDDEN_IP"
+
+NetworkCounts = dict[tuple[str, int, str], tuple[int, int]]
 
 
 def hour_bucket(ts: float) -> int:
     return int(ts // 3600) * 3600
+
+
+@lru_cache(maxsize=8192)
+def source_network(ip: str) -> str:
+    """The /24 (IPv4) or /48 (IPv6) an address belongs to, or "" for something that is not an address."""
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return ""
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    prefix = 24 if address.version == 4 else 48
+    return str(ipaddress.ip_network(f"{address}/{prefix}", strict=False))
 
 
 class UsageRecorder:
@@ -37,18 +62,26 @@ class UsageRecorder:
         self._requests: Counter[tuple[str, int]] = Counter()
         self._failures: Counter[tuple[str, int]] = Counter()
         self._last: dict[str, tuple[float, str]] = {}
+        self._net_requests: Counter[tuple[str, int, str]] = Counter()
+        self._net_blocked: Counter[tuple[str, int, str]] = Counter()
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
 
-    def record(self, key_id: str, ip: str | None, *, ok: bool) -> None:
+    def record(self, key_id: str, ip: str | None, *, ok: bool, reason: str | None = None) -> None:
         now = time.time()
         bucket = (key_id, hour_bucket(now))
+        # Networks only for API keys (other kinds count as `hs:<id>`, `cc:<id>`); cached, so this costs a dict hit.
+        network = source_network(ip) if ip and ":" not in key_id else ""
         with self._lock:
             if ok:
                 self._requests[bucket] += 1
                 self._last[key_id] = (now, ip or "")
+                if network:
+                    self._net_requests[(key_id, bucket[1], network)] += 1
             else:
                 self._failures[bucket] += 1
+                if network and reason == BLOCKED_REASON:
+                    self._net_blocked[(key_id, bucket[1], network)] += 1
         if self._thread is None:
             self._start()
 
@@ -74,10 +107,26 @@ class UsageRecorder:
             logger.warning("usage counts could not be flushed at exit", exc_info=True)
 
     def drain(self) -> tuple[Counter[tuple[str, int]], Counter[tuple[str, int]], dict[str, tuple[float, str]]]:
+        """Take the counts (and drop the network notes; `flush` takes both together)."""
+        return self._drain_all()[:3]  # type: ignore[return-value]
+
+    def _drain_all(
+        self,
+    ) -> tuple[Counter[tuple[str, int]], Counter[tuple[str, int]], dict[str, tuple[float, str]], NetworkCounts]:
         with self._lock:
             out = (self._requests, self._failures, self._last)
+            taken = (self._net_requests, self._net_blocked)
             self._requests, self._failures, self._last = Counter(), Counter(), {}
-        return out
+            self._net_requests, self._net_blocked = Counter(), Counter()
+        return (*out, _merge_networks(*taken))
+
+    def _restore_networks(self, networks: NetworkCounts) -> None:
+        with self._lock:
+            for slot, (requests, blocked) in networks.items():
+                if requests:
+                    self._net_requests[slot] += requests
+                if blocked:
+                    self._net_blocked[slot] += blocked
 
     def _restore(
         self, requests: Counter[tuple[str, int]], failures: Counter[tuple[str, int]], last: dict[str, tuple[float, str]]
@@ -91,19 +140,20 @@ class UsageRecorder:
 
     def flush(self) -> None:
         """Push the counts out. On failure they are put back, so nothing is lost."""
-        requests, failures, last = self.drain()
-        if not requests and not failures and not last:
+        requests, failures, last, networks = self._drain_all()
+        if not requests and not failures and not last and not networks:
             return
         try:
             client = get_redis()
             if client is not None:
-                _flush_to_redis(client, requests, failures, last)
+                _flush_to_redis(client, requests, failures, last, networks)
             else:
                 from keys.services.usage import usage_apply
 
-                usage_apply(requests=_as_rows(requests), failures=_as_rows(failures), last_used=last)
+                usage_apply(requests=_as_rows(requests), failures=_as_rows(failures), last_used=last, networks=networks)
         except Exception:
             self._restore(requests, failures, last)
+            self._restore_networks(networks)
             raise
 
 
@@ -111,7 +161,7 @@ def _as_rows(counter: Counter[tuple[str, int]]) -> dict[tuple[str, int], int]:
     return dict(counter)
 
 
-def _flush_to_redis(client, requests, failures, last) -> None:  # type: ignore[no-untyped-def]
+def _flush_to_redis(client, requests, failures, last, networks=None) -> None:  # type: ignore[no-untyped-def]
     pipe = client.pipeline(transaction=False)
     pending = namespaced(PENDING_REQUESTS)
     for (key_id, hour), count in requests.items():
@@ -120,7 +170,24 @@ def _flush_to_redis(client, requests, failures, last) -> None:  # type: ignore[n
         pipe.hincrby(pending, f"f|{key_id}|{hour}", count)
     for key_id, (ts, ip) in last.items():
         pipe.hset(namespaced(PENDING_LAST_USED), key_id, f"{ts}|{ip}")
+    _add_networks(pipe, networks or {})
     pipe.execute()
+
+
+def _merge_networks(requests: Counter[tuple[str, int, str]], blocked: Counter[tuple[str, int, str]]) -> NetworkCounts:
+    merged: NetworkCounts = {}
+    for slot in requests.keys() | blocked.keys():
+        merged[slot] = (requests.get(slot, 0), blocked.get(slot, 0))
+    return merged
+
+
+def _add_networks(pipe, networks: NetworkCounts) -> None:  # type: ignore[no-untyped-def]
+    pending = namespaced(PENDING_NETWORKS)
+    for (key_id, hour, network), (requests, blocked) in networks.items():
+        if requests:
+            pipe.hincrby(pending, f"a|{key_id}|{hour}|{network}", requests)
+        if blocked:
+            pipe.hincrby(pending, f"b|{key_id}|{hour}|{network}", blocked)
 
 
 recorder = UsageRecorder()

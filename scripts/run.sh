@@ -7,7 +7,7 @@ VENV=${VENV:-.venv}
 PORT=${PORT:-8000}
 export DJANGO_DEBUG=${DJANGO_DEBUG:-1}
 export SITE_URL=${SITE_URL:-http://127.0.0.1:$PORT}
-mkdir -p var/broker/out var/broker/processed var/celery
+mkdir -p var/broker/out var/broker/processed var/broker/control var/celery
 
 "$VENV/bin/python" manage.py migrate --no-input -v 0
 "$VENV/bin/python" manage.py seed_demo --url "http://127.0.0.1:$PORT/"

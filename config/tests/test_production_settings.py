@@ -7,11 +7,16 @@ import subprocess
 import sys
 from pathlib import Path
 
+from oauth.signing_keys import generate_pem
+
 ROOT = Path(__file__).resolve().parents[2]
 PRODUCTION = {
     "DJANGO_DEBUG": "0",
     "DJANGO_SECRET_KEY": "a-long-random-production-secret-key-0123456789-abcdefghijklmnop",
     "KEYS_PEPPERS": "1:a-production-pepper-0123456789abcdef",
+    "KEYS_ENCRYPTION_KEYS": "1:a-production-keys-encryption-key-0123456789abcdef",
+    # A throwaway RS256 key: without one, production fails system check oauth.E001.
+    "OIDC_RSA_PRIVATE_KEY": generate_pem(2048),
     "REDIS_URL": "redis://127.0.0.1:6379/12",
     "DJANGO_ALLOWED_HOSTS": "keys.example.com",
 }

@@ -1,9 +1,25 @@
-"""Key services: the only place that changes keys."""
+"""Key services: the only place that changes credentials (API keys, signing secrets, client certificates)."""
 
 from __future__ import annotations
 
+from keys.services.certificates import (
+    certificate_authority_register,
+    certificate_authority_revoke,
+    client_certificate_check,
+    client_certificate_register,
+    client_certificate_revoke,
+    client_certificate_update,
+)
 from keys.services.errors import KeyConflict
 from keys.services.lifecycle import key_create, key_disable, key_enable, key_revoke, key_roll, key_update
+from keys.services.signing import (
+    signed_request_check,
+    signing_secret_create,
+    signing_secret_reencrypt,
+    signing_secret_revoke,
+    signing_secret_rotate,
+    signing_secret_update,
+)
 from keys.services.usage import usage_apply, usage_rollup
 from keys.services.verification import Check, Code, Verdict, key_check, key_verify
 
@@ -12,6 +28,12 @@ __all__ = [
     "Code",
     "KeyConflict",
     "Verdict",
+    "certificate_authority_register",
+    "certificate_authority_revoke",
+    "client_certificate_check",
+    "client_certificate_register",
+    "client_certificate_revoke",
+    "client_certificate_update",
     "key_check",
     "key_create",
     "key_disable",
@@ -20,6 +42,12 @@ __all__ = [
     "key_roll",
     "key_update",
     "key_verify",
+    "signed_request_check",
+    "signing_secret_create",
+    "signing_secret_reencrypt",
+    "signing_secret_revoke",
+    "signing_secret_rotate",
+    "signing_secret_update",
     "usage_apply",
     "usage_rollup",
 ]

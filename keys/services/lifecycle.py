@@ -17,6 +17,8 @@ from keys import hashing, tokens
 from keys.models import APIKey, Environment, KeyStatus
 from keys.services import validation as v
 from keys.services.errors import KeyConflict
+from webhooks import catalogue as webhook_events
+from webhooks.services import publish
 
 Actor = User | APIKey
 MAX_GRACE = timedelta(days=30)
@@ -43,6 +45,15 @@ def _record(action: str, key: APIKey, actor: Actor | None, request: HttpRequest 
         request=request,
         metadata={"key": key.summary(), **metadata},
     )
+    if webhook_events.get(action) is not None:
+        # Same transaction as the change: the event is stored (and later delivered) only if the change commits.
+        # Updates name the changed fields only: their values may hold the team's own metadata.
+        details = {"changed": sorted(metadata["changes"])} if "changes" in metadata else metadata
+        publish(
+            organization=key.organization,
+            event_type=action,
+            data={"organization": key.organization.slug, "key": key.summary(), **details},
+        )
 
 
 def _check_key_actor(actor: Actor | None, *, scopes: list[str], environment: str) -> None:
@@ -96,7 +107,7 @@ def key_create(
         "name": v.clean_name(name),
         "environment": environment,
         "scopes": clean_scopes,
-        "expires_at": v.clean_expiry(expires_at, organization),
+        "expires_at": v.clean_expiry(expires_at, organization, environment=environment),
         "allowed_networks": v.clean_networks(allowed_networks),
         "rate_limit": v.clean_rate_limit(rate_limit),
         "metadata": v.clean_metadata(metadata),
@@ -235,7 +246,7 @@ def key_update(
         if allowed_networks is not _UNSET:
             changes["allowed_networks"] = v.clean_networks(allowed_networks)
         if expires_at is not _UNSET:
-            changes["expires_at"] = v.clean_expiry(expires_at, locked.organization)
+            changes["expires_at"] = v.clean_expiry(expires_at, locked.organization, environment=locked.environment)
         if rate_limit is not _UNSET:
             changes["rate_limit"] = v.clean_rate_limit(rate_limit)
         if metadata is not _UNSET:

@@ -7,11 +7,11 @@ import uuid
 from datetime import UTC, datetime
 
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Case, DateTimeField, GenericIPAddressField, Q, Value, When
 
-from keys.models import APIKey, UsageBucket, UsageRollupBatch
+from keys.models import APIKey, UsageBucket, UsageNetwork, UsageRollupBatch
 from keys.redis_client import get_redis, namespaced
-from keys.usage import PENDING_LAST_USED, PENDING_REQUESTS
+from keys.usage import PENDING_LAST_USED, PENDING_NETWORKS, PENDING_REQUESTS, NetworkCounts
 
 logger = logging.getLogger(__name__)
 
@@ -27,14 +27,19 @@ def usage_apply(
     requests: dict[tuple[str, int], int],
     failures: dict[tuple[str, int], int],
     last_used: dict[str, tuple[float, str]],
+    networks: NetworkCounts | None = None,
 ) -> None:
-    """Add counts to the hourly buckets and move `last_used_at` forward. Unknown key ids are dropped."""
+    """Add counts to the hourly buckets and move `last_used_at` forward. Unknown key ids are dropped.
+
+    `networks` holds (requests, blocked attempts) per key, hour and source network.
+    """
+    networks = networks or {}
     rows: dict[tuple[str, int], list[int]] = {}
     for (key_id, hour), count in requests.items():
         rows.setdefault((key_id, hour), [0, 0])[0] += count
     for (key_id, hour), count in failures.items():
         rows.setdefault((key_id, hour), [0, 0])[1] += count
-    key_ids = {k for k, _ in rows} | set(last_used)
+    key_ids = {k for k, _ in rows} | set(last_used) | {k for k, _, _ in networks}
     if not key_ids:
         return
     known = set(APIKey.objects.filter(pk__in=key_ids).values_list("pk", flat=True))
@@ -47,13 +52,69 @@ def usage_apply(
         if params:
             with connection.cursor() as cursor:
                 cursor.executemany(_UPSERT.format(table=UsageBucket._meta.db_table), params)
-        for key_id, (ts, ip) in last_used.items():
-            if key_id not in known:
-                continue
-            seen = datetime.fromtimestamp(ts, tz=UTC)
-            APIKey.objects.filter(pk=key_id).filter(Q(last_used_at__isnull=True) | Q(last_used_at__lt=seen)).update(
-                last_used_at=seen, last_used_ip=ip or None
-            )
+        _touch_last_used({k: seen for k, seen in last_used.items() if k in known})
+        _add_networks({slot: counts for slot, counts in networks.items() if slot[0] in known})
+        _other_kinds_last_used(last_used)
+
+
+_LAST_USED_CHUNK = 500
+
+_NETWORK_UPSERT = (
+    "INSERT INTO {table} (key_id, hour, network, requests, blocked) VALUES (%s, %s, %s, %s, %s) "
+    "ON CONFLICT (key_id, network, hour) DO UPDATE SET requests = {table}.requests + excluded.requests, "
+    "blocked = {table}.blocked + excluded.blocked"
+)
+
+
+def _add_networks(networks: NetworkCounts) -> None:
+    """Upsert the per-hour source networks (sorted, so concurrent roll-ups lock rows in one order)."""
+    if not networks:
+        return
+    adapt = connection.ops.adapt_datetimefield_value  # the ORM's own spelling, so lookups match on SQLite too
+    params = [
+        (key_id, adapt(datetime.fromtimestamp(hour, tz=UTC)), network, requests, blocked)
+        for (key_id, hour, network), (requests, blocked) in sorted(networks.items())
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(_NETWORK_UPSERT.format(table=UsageNetwork._meta.db_table), params)
+
+
+def _touch_last_used(last_used: dict[str, tuple[float, str]]) -> None:
+    """Move `last_used_at`/`last_used_ip` forward (never back) with one UPDATE per 500 keys.
+
+    One statement per key made a flush of 1,000 active keys take ~0.4 s; ids are sorted so that two
+    processes flushing at once lock rows in the same order.
+    """
+    ids = sorted(last_used)
+    for start in range(0, len(ids), _LAST_USED_CHUNK):
+        chunk = ids[start : start + _LAST_USED_CHUNK]
+        seen = Case(
+            *[When(pk=k, then=Value(datetime.fromtimestamp(last_used[k][0], tz=UTC))) for k in chunk],
+            output_field=DateTimeField(),
+        )
+        ip = Case(
+            *[When(pk=k, then=Value(last_used[k][1] or None)) for k in chunk],
+            output_field=GenericIPAddressField(),
+        )
+        newer = Q(last_used_at__isnull=True) | Q(last_used_at__lt=seen)
+        APIKey.objects.filter(pk__in=chunk).filter(newer).update(last_used_at=seen, last_used_ip=ip)
+
+
+def _other_kinds_last_used(last_used: dict[str, tuple[float, str]]) -> None:
+    """`last_used_at` of signing secrets (`hs:<id>`) and client certificates (`cc:<id>`); their request
+    counts are not bucketed (the buckets belong to API keys)."""
+    from keys.models import ClientCertificate, SigningSecret
+
+    models = {"hs": SigningSecret, "cc": ClientCertificate}
+    for counter, (ts, ip) in last_used.items():
+        kind, sep, ident = counter.partition(":")
+        model = models.get(kind) if sep else None
+        if model is None:
+            continue
+        seen = datetime.fromtimestamp(ts, tz=UTC)
+        model.objects.filter(pk=ident).filter(  # type: ignore[attr-defined]
+            Q(last_used_at__isnull=True) | Q(last_used_at__lt=seen)
+        ).update(last_used_at=seen, last_used_ip=ip or None)
 
 
 def _parse_pending(raw: dict[bytes, bytes]) -> tuple[dict[tuple[str, int], int], dict[tuple[str, int], int]]:
@@ -64,6 +125,14 @@ def _parse_pending(raw: dict[bytes, bytes]) -> tuple[dict[tuple[str, int], int],
         target = requests if kind == "r" else failures
         target[(key_id, int(hour))] = target.get((key_id, int(hour)), 0) + int(value)
     return requests, failures
+
+
+def _parse_networks(raw: dict[bytes, bytes]) -> NetworkCounts:
+    out: dict[tuple[str, int, str], list[int]] = {}
+    for field, value in raw.items():
+        kind, key_id, hour, network = field.decode().split("|", 3)
+        out.setdefault((key_id, int(hour), network), [0, 0])[0 if kind == "a" else 1] += int(value)
+    return {slot: (counts[0], counts[1]) for slot, counts in out.items()}
 
 
 def _parse_last(raw: dict[bytes, bytes]) -> dict[str, tuple[float, str]]:
@@ -85,7 +154,7 @@ def usage_rollup() -> int:
     if client is None:
         return 0
     batch = uuid.uuid4().hex
-    for name in (PENDING_REQUESTS, PENDING_LAST_USED):
+    for name in (PENDING_REQUESTS, PENDING_LAST_USED, PENDING_NETWORKS):
         try:
             client.rename(namespaced(name), namespaced(f"{name}:batch:{batch}"))
         except Exception as exc:  # redis raises ResponseError("no such key") when nothing is pending
@@ -100,15 +169,26 @@ def usage_rollup() -> int:
     for last_key in client.scan_iter(match=namespaced(f"{PENDING_LAST_USED}:batch:*")):
         batch_id = last_key.decode().rsplit(":", 1)[1]
         applied += _apply_batch(client, batch_id, namespaced(f"{PENDING_REQUESTS}:batch:{batch_id}"), last_key)
+    # …or only source networks (the flush wrote them between this run's renames).
+    for nets_key in client.scan_iter(match=namespaced(f"{PENDING_NETWORKS}:batch:*")):
+        batch_id = nets_key.decode().rsplit(":", 1)[1]
+        applied += _apply_batch(
+            client,
+            batch_id,
+            namespaced(f"{PENDING_REQUESTS}:batch:{batch_id}"),
+            namespaced(f"{PENDING_LAST_USED}:batch:{batch_id}"),
+        )
     return applied
 
 
 def _apply_batch(client, batch_id: str, requests_key, last_key) -> int:  # type: ignore[no-untyped-def]
     requests, failures = _parse_pending(client.hgetall(requests_key))
     last_used = _parse_last(client.hgetall(last_key))
+    nets_key = namespaced(f"{PENDING_NETWORKS}:batch:{batch_id}")
+    networks = _parse_networks(client.hgetall(nets_key))
     with transaction.atomic():
         _, created = UsageRollupBatch.objects.get_or_create(batch_id=batch_id)
         if created:
-            usage_apply(requests=requests, failures=failures, last_used=last_used)
-    client.delete(requests_key, last_key)
+            usage_apply(requests=requests, failures=failures, last_used=last_used, networks=networks)
+    client.delete(requests_key, last_key, nets_key)
     return 1 if created else 0

@@ -70,12 +70,18 @@ def clean_rate_limit(rate_limit: Any) -> int | None:
     return rate_limit
 
 
-def clean_expiry(expires_at: Any, organization: Organization, *, now: datetime | None = None) -> datetime | None:
+def clean_expiry(
+    expires_at: Any, organization: Organization, *, now: datetime | None = None, environment: str | None = None
+) -> datetime | None:
+    """A future expiry within the team's maximum lifetime; `environment="live"` also applies the team's
+    "live keys must expire" policy."""
     now = now or timezone.now()
     if expires_at is not None and not isinstance(expires_at, datetime):
         raise ValidationError({"expires_at": "The expiry must be a date and time."})
     if expires_at is not None and expires_at <= now:
         raise ValidationError({"expires_at": "The expiry must be in the future."})
+    if expires_at is None and environment == "live" and organization.require_live_key_expiry:
+        raise ValidationError({"expires_at": "Your team requires live keys to have an expiry."})
     max_days = organization.max_key_lifetime_days
     if max_days:
         latest = now + timedelta(days=max_days)

@@ -78,7 +78,8 @@ def key_check(raw: str, *, ip: str | None, organization_id: int | None = None) -
 def _fail(code: Code, key_id: str, ip: str | None, *, key: APIKey | None = None, known: bool = True) -> Check:
     logger.info("api key refused: code=%s key_id=%s ip=%s", code.value, key_id, ip)
     if known:
-        recorder.record(key_id, ip, ok=False)
+        # The reason lets the recorder note FORBIDDEN_IP attempts per source network (blocked-network alerts).
+        recorder.record(key_id, ip, ok=False, reason=code.value)
     return Check(code, key, key_id)
 
 
