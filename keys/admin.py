@@ -153,8 +153,13 @@ class _CredentialAdmin(admin.ModelAdmin[Any]):
     def has_revoke_permission(self, request: HttpRequest) -> bool:
         return bool(request.user.has_perm(f"keys.change_{self.model._meta.model_name}"))
 
+    # Each kind names its revoke service and the keyword that service takes the object by.
+    revoke_service: ClassVar[str]
+    revoke_argument: ClassVar[str]
+
     def revoke_one(self, obj: Any, request: HttpRequest) -> None:
-        raise NotImplementedError
+        revoke = getattr(services, self.revoke_service)
+        revoke(**{self.revoke_argument: obj}, actor=request.user, reason="Revoked by an administrator", request=request)
 
     @admin.action(description="Revoke selected", permissions=["revoke"])
     def revoke_selected(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
@@ -202,10 +207,8 @@ class SigningSecretAdmin(_CredentialAdmin):
     )
     readonly_fields = fields
 
-    def revoke_one(self, obj: Any, request: HttpRequest) -> None:
-        services.signing_secret_revoke(
-            secret=obj, actor=request.user, reason="Revoked by an administrator", request=request
-        )
+    revoke_service = "signing_secret_revoke"
+    revoke_argument = "secret"
 
 
 @admin.register(ClientCertificate)
@@ -255,10 +258,8 @@ class ClientCertificateAdmin(_CredentialAdmin):
     )
     readonly_fields = fields
 
-    def revoke_one(self, obj: Any, request: HttpRequest) -> None:
-        services.client_certificate_revoke(
-            certificate=obj, actor=request.user, reason="Revoked by an administrator", request=request
-        )
+    revoke_service = "client_certificate_revoke"
+    revoke_argument = "certificate"
 
 
 @admin.register(CertificateAuthority)
@@ -287,10 +288,8 @@ class CertificateAuthorityAdmin(_CredentialAdmin):
     )
     readonly_fields = fields
 
-    def revoke_one(self, obj: Any, request: HttpRequest) -> None:
-        services.certificate_authority_revoke(
-            authority=obj, actor=request.user, reason="Revoked by an administrator", request=request
-        )
+    revoke_service = "certificate_authority_revoke"
+    revoke_argument = "authority"
 
 
 # The scheduled jobs' records (alerts, rotation policies, sealed successors, notices, emails): keys/admin_jobs.py.

@@ -120,6 +120,8 @@ class KeyCreateForm(PasswordConfirmMixin):
 
 
 class KeyEditForm(forms.Form):
+    """Edits what every credential kind shares: name, scopes (narrowing), networks, rate limit, expiry."""
+
     name = forms.CharField(max_length=100)
     allowed_networks = NetworkField(required=False, label="Allowed networks", help_text="One CIDR block per line.")
     rate_limit = forms.IntegerField(
@@ -135,6 +137,31 @@ class KeyEditForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields.update(scope_grid_fields())
+
+    @classmethod
+    def for_credential(cls, credential: Any, data: Any = None) -> KeyEditForm:
+        """The form filled with the credential's current values."""
+        initial = {
+            "name": credential.name,
+            "allowed_networks": "\n".join(credential.allowed_networks),
+            "rate_limit": credential.rate_limit,
+            # The browser submits minutes only; seconds here would make every save look like an expiry change.
+            "expires_on": credential.expires_at.replace(second=0, microsecond=0) if credential.expires_at else None,
+            **grid_initial(credential.scopes),
+        }
+        return cls(data, initial=initial)
+
+    def changes(self) -> dict[str, Any]:
+        """Keyword arguments for the kind's `*_update` service; expiry only when it was edited."""
+        changes: dict[str, Any] = {
+            "name": self.cleaned_data["name"],
+            "scopes": scopes_from_grid(self.cleaned_data),
+            "allowed_networks": self.cleaned_data["allowed_networks"],
+            "rate_limit": self.cleaned_data["rate_limit"],
+        }
+        if "expires_on" in self.changed_data:
+            changes["expires_at"] = self.cleaned_data["expires_on"]
+        return changes
 
     @property
     def scope_fields(self) -> list[forms.BoundField]:

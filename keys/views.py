@@ -26,7 +26,6 @@ from keys.forms import (
     KeyRevokeForm,
     KeyRollForm,
     KeyStatusForm,
-    grid_initial,
     scopes_from_grid,
 )
 from keys.models import APIKey
@@ -166,23 +165,9 @@ def key_detail(request: HttpRequest, slug: str, key_id: str) -> HttpResponse:
 def key_edit(request: HttpRequest, slug: str, key_id: str) -> HttpResponse:
     membership = _member(request, slug, write=True)
     key = key_for_org(membership.organization, key_id)
-    initial = {
-        "name": key.name,
-        "allowed_networks": "\n".join(key.allowed_networks),
-        "rate_limit": key.rate_limit,
-        "expires_on": key.expires_at.replace(second=0, microsecond=0) if key.expires_at else None,
-        **grid_initial(key.scopes),
-    }
-    form = KeyEditForm(request.POST or None, initial=initial)
+    form = KeyEditForm.for_credential(key, request.POST or None)
     if request.method == "POST" and form.is_valid():
-        changes: dict[str, Any] = {
-            "name": form.cleaned_data["name"],
-            "scopes": scopes_from_grid(form.cleaned_data),
-            "allowed_networks": form.cleaned_data["allowed_networks"],
-            "rate_limit": form.cleaned_data["rate_limit"],
-        }
-        if "expires_on" in form.changed_data:
-            changes["expires_at"] = form.cleaned_data["expires_on"]
+        changes = form.changes()
         try:
             services.key_update(key=key, actor=request.user, request=request, **changes)  # type: ignore[arg-type]
         except ValidationError as exc:

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from audit.models import AuditEvent
 from keys import scopes as scope_registry
 from keys import services
-from keys.forms import KeyEditForm, KeyRevokeForm, grid_initial, scopes_from_grid
+from keys.forms import KeyEditForm, KeyRevokeForm, scopes_from_grid
 from keys.forms_credentials import CertificateAuthorityForm, ClientCertificateCreateForm
 from keys.selectors import (
     active_authorities_for_org,
@@ -111,24 +111,10 @@ def certificate_detail(request: HttpRequest, slug: str, cert_id: str) -> HttpRes
 def certificate_edit(request: HttpRequest, slug: str, cert_id: str) -> HttpResponse:
     membership = _member(request, slug, write=True)
     cert = client_certificate_for_org(membership.organization, cert_id)
-    initial = {
-        "name": cert.name,
-        "allowed_networks": "\n".join(cert.allowed_networks),
-        "rate_limit": cert.rate_limit,
-        "expires_on": cert.expires_at.replace(second=0, microsecond=0) if cert.expires_at else None,
-        **grid_initial(cert.scopes),
-    }
-    form = KeyEditForm(request.POST or None, initial=initial)
+    form = KeyEditForm.for_credential(cert, request.POST or None)
     form.fields["expires_on"].help_text = "At most the certificate's (or its CA's) own expiry."
     if request.method == "POST" and form.is_valid():
-        changes: dict[str, Any] = {
-            "name": form.cleaned_data["name"],
-            "scopes": scopes_from_grid(form.cleaned_data),
-            "allowed_networks": form.cleaned_data["allowed_networks"],
-            "rate_limit": form.cleaned_data["rate_limit"],
-        }
-        if "expires_on" in form.changed_data:
-            changes["expires_at"] = form.cleaned_data["expires_on"]
+        changes = form.changes()
         try:
             services.client_certificate_update(certificate=cert, actor=request.user, request=request, **changes)
         except ValidationError as exc:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -19,7 +18,7 @@ from accounts.models import Membership
 from audit.models import AuditEvent
 from keys import scopes as scope_registry
 from keys import services
-from keys.forms import KeyEditForm, KeyRevokeForm, grid_initial, scopes_from_grid
+from keys.forms import KeyEditForm, KeyRevokeForm, scopes_from_grid
 from keys.forms_credentials import SigningSecretCreateForm, SigningSecretRotateForm
 from keys.models import SigningSecret
 from keys.selectors import active_keys_for_binding, signing_secret_for_org, signing_secrets_for_org
@@ -120,23 +119,9 @@ def signing_detail(request: HttpRequest, slug: str, secret_id: str) -> HttpRespo
 def signing_edit(request: HttpRequest, slug: str, secret_id: str) -> HttpResponse:
     membership = _member(request, slug, write=True)
     secret = signing_secret_for_org(membership.organization, secret_id)
-    initial = {
-        "name": secret.name,
-        "allowed_networks": "\n".join(secret.allowed_networks),
-        "rate_limit": secret.rate_limit,
-        "expires_on": secret.expires_at.replace(second=0, microsecond=0) if secret.expires_at else None,
-        **grid_initial(secret.scopes),
-    }
-    form = KeyEditForm(request.POST or None, initial=initial)
+    form = KeyEditForm.for_credential(secret, request.POST or None)
     if request.method == "POST" and form.is_valid():
-        changes: dict[str, Any] = {
-            "name": form.cleaned_data["name"],
-            "scopes": scopes_from_grid(form.cleaned_data),
-            "allowed_networks": form.cleaned_data["allowed_networks"],
-            "rate_limit": form.cleaned_data["rate_limit"],
-        }
-        if "expires_on" in form.changed_data:
-            changes["expires_at"] = form.cleaned_data["expires_on"]
+        changes = form.changes()
         try:
             services.signing_secret_update(secret=secret, actor=request.user, request=request, **changes)
         except ValidationError as exc:
