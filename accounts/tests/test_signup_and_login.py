@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import importlib
 import re
 
 import pytest
@@ -11,7 +12,8 @@ from conftest import PASSWORD
 pytestmark = pytest.mark.django_db
 
 
-def test_signup_creates_user_with_argon2_password_and_personal_team(client) -> None:  # type: ignore[no-untyped-def]
+def test_signup_creates_user_with_argon2_password_and_personal_team(client, settings) -> None:  # type: ignore[no-untyped-def]
+    settings.PASSWORD_HASHERS = importlib.import_module("config.settings").PASSWORD_HASHERS
     response = client.post("/signup/", {"name": "Dana", "email": "Dana@Example.com", "password": PASSWORD})
     assert response.status_code == 302
     user = User.objects.get(email="dana@example.com")

@@ -65,7 +65,7 @@ def test_every_signing_secret_lifecycle_action_is_one_audit_event(org, alice, se
 def test_the_secret_is_encrypted_at_rest_and_bound_to_its_row(org, alice, secret) -> None:  # type: ignore[no-untyped-def]
     created, plaintext = secret
     stored = SigningSecret.objects.get(pk=created.pk).secret_encrypted
-    assert plaintext not in stored and stored.startswith("aesgcm$2$")
+    assert plaintext not in stored and stored.startswith(f"aesgcm${encryption.current_version()}$")
     assert encryption.decrypt(stored, context=f"signing_secret:{created.pk}") == plaintext
     # The same ciphertext copied onto another row does not decrypt there.
     with pytest.raises(encryption.DecryptionError):
@@ -133,7 +133,8 @@ def test_reencryption_moves_rows_to_the_newest_key(org, alice, settings) -> None
     call_command("reencrypt_signing_secrets", stdout=out)
     assert "Re-encrypted 1" in out.getvalue()
     row = SigningSecret.objects.get(pk=created.pk)
-    assert row.secret_encrypted.startswith("aesgcm$2$") and row.previous_secret_encrypted.startswith("aesgcm$2$")
+    current = f"aesgcm${encryption.current_version()}$"
+    assert row.secret_encrypted.startswith(current) and row.previous_secret_encrypted.startswith(current)
     # The old key can go now: both secrets still decrypt.
     settings.KEYS_ENCRYPTION_KEYS = "2:a-new-keys-encryption-key-0123456789abcdefghij"
     assert {s.decode() for _, s in candidate_secrets(row).secrets} == {plaintext, rotated}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+
 import pytest
 from django.contrib.auth.hashers import identify_hasher
 from oauth2_provider.settings import oauth2_settings
@@ -39,7 +41,10 @@ def test_scopes_come_from_the_registry() -> None:
     assert set(all_oauth_scopes()) == set(oauth2_settings.SCOPES)
 
 
-def test_client_secrets_use_the_fast_hasher_and_passwords_keep_argon2(make_app, alice) -> None:  # type: ignore[no-untyped-def]
+def test_client_secrets_use_the_fast_hasher_and_passwords_keep_argon2(make_app, alice, settings) -> None:  # type: ignore[no-untyped-def]
+    # The suite hashes passwords cheaply (root conftest); put the production list back for this test.
+    settings.PASSWORD_HASHERS = importlib.import_module("config.settings").PASSWORD_HASHERS
+    alice.set_password("another-long-passphrase")
     app, _ = make_app()
     assert identify_hasher(app.client_secret).algorithm == "oauth-hmac-sha256"
     assert identify_hasher(alice.password).algorithm == "argon2"
