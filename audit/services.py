@@ -6,6 +6,7 @@ import logging
 from datetime import date, timedelta
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.core.mail import mail_admins
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
@@ -31,6 +32,24 @@ def client_ip(request: HttpRequest | None, *, trusted_proxies: int | None = None
     return request.META.get("REMOTE_ADDR") or None
 
 
+def actor_label_of(actor: Any) -> str:
+    """The one label for whoever acted: a person's email, a credential's kind and public id, or "system".
+
+    Credentials are duck-typed (audit sits below every credential app): an API key reads
+    `key ak_live_3fQ9xK2m`, any other kind `<kind> <display id>`, e.g. `signing secret hss_…`.
+    """
+    if actor is None:
+        return "system"
+    if isinstance(actor, get_user_model()):
+        return str(actor.email)
+    prefix = getattr(actor, "display_prefix", None)
+    if prefix:
+        return f"key {prefix}"
+    kind = str(getattr(actor, "kind", "credential")).replace("_", " ")
+    ident = getattr(actor, "display_id", None) or getattr(actor, "pk", None) or ""
+    return f"{kind} {ident}".strip()
+
+
 def audit_record(
     *,
     action: str,
@@ -42,13 +61,15 @@ def audit_record(
     request: HttpRequest | None = None,
     metadata: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """Append one event. Call it inside the service's transaction so the event and the change land together."""
-    if actor is not None and not getattr(actor, "pk", None):
-        # A credential principal (an API key acting), not a stored user.
-        actor_label = actor_label or str(actor)
+    """Append one event. Call it inside the service's transaction so the event and the change land together.
+
+    `actor` is a person, a credential acting through the API, or None for the system; the label comes
+    from `actor_label_of()` unless the caller names one (a job, e.g. "rotation policy").
+    """
+    actor_label = actor_label or actor_label_of(actor)
+    if actor is not None and not isinstance(actor, get_user_model()):
+        # A credential principal, not a stored user: only the label records it.
         actor = None
-    if actor is not None and not actor_label:
-        actor_label = getattr(actor, "email", "") or str(actor)
     user_agent = ""
     if request is not None:
         user_agent = request.META.get("HTTP_USER_AGENT", "")[:300]

@@ -51,3 +51,16 @@ def test_postgres_refuses_raw_update_and_delete(alice) -> None:  # type: ignore[
     for sql in ("UPDATE audit_auditevent SET action = 'x' WHERE id = %s", "DELETE FROM audit_auditevent WHERE id = %s"):
         with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(sql, [event.pk])
+
+
+def test_one_actor_label_for_people_credentials_and_the_system(alice) -> None:  # type: ignore[no-untyped-def]
+    from types import SimpleNamespace
+
+    from audit.services import actor_label_of
+
+    assert actor_label_of(alice) == "alice@example.com"
+    assert actor_label_of(None) == "system"
+    assert actor_label_of(SimpleNamespace(display_prefix="ak_live_3fQ9xK2m", kind="api_key")) == "key ak_live_3fQ9xK2m"
+    assert actor_label_of(SimpleNamespace(kind="signing_secret", display_id="hss_abc")) == "signing secret hss_abc"
+    event = audit_record(action="x.y", actor=SimpleNamespace(kind="client_certificate", display_id="7", pk=7))
+    assert event.actor is None and event.actor_label == "client certificate 7"
