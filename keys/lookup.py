@@ -3,8 +3,12 @@
 Building this query through the ORM (`select_related` + filter) costs more per request than running
 it, so the SQL is written once per database connection vendor and the rows are turned into model
 instances with Django's own converters. The result is the same as
-`APIKey.objects.select_related("organization").get(pk=...)`, minus the columns that verification
-and `request.auth` never read (they load lazily if something does).
+`APIKey.objects.select_related("organization").get(pk=...)`.
+
+The columns come from `_meta.concrete_fields`, in `_meta`'s own order, for both models: `Model.from_db`
+maps values to fields by that order, so a hand-kept list broke as soon as a field moved (for example
+onto an abstract base class). Loading every column also means nothing is deferred, so no later
+attribute access can cost a query of its own.
 """
 
 from __future__ import annotations
@@ -18,30 +22,13 @@ from django.db.models import Field, Model
 from accounts.models import Organization
 from keys.models import APIKey
 
-KEY_FIELDS = (
-    "id",
-    "prefix",
-    "environment",
-    "secret_hash",
-    "name",
-    "organization_id",
-    "scopes",
-    "expires_at",
-    "allowed_networks",
-    "rate_limit",
-    "status",
-    "rolled_at",
-    "grace_until",
-    "created_at",
-)
-ORG_FIELDS = tuple(f.attname for f in Organization._meta.concrete_fields)
-
 Converter = Callable[[Any, Any, Any], Any]
 _plans: dict[str, tuple[str, list[tuple[Field[Any, Any], list[Converter]]]]] = {}
 
 
-def _field(model: type[Model], attname: str) -> Field[Any, Any]:
-    return next(f for f in model._meta.concrete_fields if f.attname == attname)
+def attnames(model: type[Model]) -> list[str]:
+    """The columns the lookup loads for `model`, in the order `Model.from_db` expects them."""
+    return [field.attname for field in model._meta.concrete_fields]
 
 
 def _plan(alias: str) -> tuple[str, list[tuple[Field[Any, Any], list[Converter]]]]:
@@ -52,9 +39,9 @@ def _plan(alias: str) -> tuple[str, list[tuple[Field[Any, Any], list[Converter]]
     quote = connection.ops.quote_name
     key_table, org_table = APIKey._meta.db_table, Organization._meta.db_table
     columns: list[tuple[type[Model], str, Field[Any, Any]]] = [
-        (APIKey, "k", _field(APIKey, name)) for name in KEY_FIELDS
+        (APIKey, "k", field) for field in APIKey._meta.concrete_fields
     ]
-    columns += [(Organization, "o", _field(Organization, name)) for name in ORG_FIELDS]
+    columns += [(Organization, "o", field) for field in Organization._meta.concrete_fields]
     select = ", ".join(f"{table}.{quote(field.column)}" for _, table, field in columns)
     sql = (
         f"SELECT {select} FROM {quote(key_table)} k "  # noqa: S608 - identifiers come from our models
@@ -88,8 +75,9 @@ def api_key_for_authentication(key_id: str) -> APIKey | None:
         for convert in converters:
             value = convert(value, expression, connection)
         values.append(value)
-    split = len(KEY_FIELDS)
-    key = APIKey.from_db(alias, list(KEY_FIELDS), values[:split])
-    organization = Organization.from_db(alias, list(ORG_FIELDS), values[split:])
+    key_fields = attnames(APIKey)
+    split = len(key_fields)
+    key = APIKey.from_db(alias, key_fields, values[:split])
+    organization = Organization.from_db(alias, attnames(Organization), values[split:])
     APIKey.organization.field.set_cached_value(key, organization)  # type: ignore[attr-defined]
     return key

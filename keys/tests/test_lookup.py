@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from keys.lookup import KEY_FIELDS, api_key_for_authentication
+from keys.lookup import api_key_for_authentication, attnames
 from keys.models import APIKey
 
 pytestmark = pytest.mark.django_db
@@ -21,8 +21,9 @@ def test_lean_lookup_matches_the_orm(make_key, org) -> None:  # type: ignore[no-
     fast = api_key_for_authentication(key.id)
     slow = APIKey.objects.select_related("organization").get(pk=key.id)
     assert fast is not None
-    for name in KEY_FIELDS:
+    for name in attnames(APIKey):
         assert getattr(fast, name) == getattr(slow, name), name
+    assert fast.get_deferred_fields() == set()
     assert fast.expires_at is not None and fast.expires_at.tzinfo is not None
     assert fast.organization == org and fast.organization.slug == org.slug
     assert fast.organization.created_at == org.created_at
@@ -37,3 +38,17 @@ def test_whoami_with_a_key_costs_one_query(api, make_key, django_assert_num_quer
     with django_assert_num_queries(1):
         response = api.get("/api/v1/whoami", HTTP_X_API_KEY=plaintext)
     assert response.status_code == 200 and response.json()["organization"]
+
+
+def test_lookup_columns_follow_meta_order_whatever_the_declaration(make_key, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A field that moves (say onto an abstract base) changes `_meta` order; the lookup must follow it."""
+    from keys import lookup
+
+    key, _ = make_key(scopes=["orders:read"], rate_limit=3)
+    fields = list(APIKey._meta.concrete_fields)
+    shuffled = [*fields[3:], *fields[:3]]
+    monkeypatch.setattr(APIKey._meta, "concrete_fields", tuple(shuffled))
+    monkeypatch.setattr(lookup, "_plans", {})
+    fast = api_key_for_authentication(key.id)
+    assert fast is not None and fast.id == key.id and fast.secret_hash == key.secret_hash
+    assert fast.scopes == ["orders:read"] and fast.rate_limit == 3
