@@ -8,22 +8,17 @@ with `allows(scope)` and `organization` on `request.auth`, and it needs `webhook
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import exceptions, status
+from rest_framework import status
 from rest_framework.generics import GenericAPIView
-from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import Membership, Organization
-from accounts.selectors import default_organization, membership_for
-from accounts.services import sudo_is_active
+from accounts.api import Conflict, OrganizationAccess, ReauthenticationRequired, caller_for, require_sudo
 from webhooks import catalogue, services
 from webhooks.models import Delivery, Endpoint
 from webhooks.selectors import deliveries_for_endpoint, delivery_for_endpoint, endpoint_for_org
@@ -50,87 +45,20 @@ WRITE = "webhooks:write"
 _ORG_PARAM = OpenApiParameter("organization", str, description="Team slug (portal sessions only)")
 
 
-class Conflict(exceptions.APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = "The endpoint or delivery is not in a state that allows this."
-    error_code = "conflict"
+class WebhookAccess(OrganizationAccess):
+    """Credentials need `webhooks:read` to read and `webhooks:write` to change; people need the matching role."""
 
-
-class ReauthenticationRequired(exceptions.PermissionDenied):
-    default_detail = "Confirm your password in the portal (sudo mode) before handling signing secrets."
-    error_code = "reauthentication_required"
-
-
-class InsufficientScope(exceptions.PermissionDenied):
-    """403 that names the missing scope, in the same shape as every other scoped endpoint."""
-
-    error_code = "insufficient_scope"
-
-    def __init__(self, missing: list[str]) -> None:
-        super().__init__(f"This credential lacks the required scope: {', '.join(missing)}.")
-        self.error_detail = {"missing_scopes": missing}
-        self.extra_headers = {"WWW-Authenticate": f'Bearer error="insufficient_scope", scope="{" ".join(missing)}"'}
-
-
-def _credential(request: Request) -> Any:
-    """The credential behind the request (duck-typed), or None for a portal session."""
-    auth = request.auth
-    return auth if auth is not None and hasattr(auth, "allows") and hasattr(auth, "organization") else None
-
-
-@dataclass
-class Caller:
-    """Who is calling, and for which organization."""
-
-    organization: Organization
-    actor: Any  # a User, or the credential acting
-    membership: Membership | None
-
-
-def caller_for(request: Request) -> Caller:
-    credential = _credential(request)
-    if credential is not None:
-        return Caller(credential.organization, credential, None)
-    user: Any = request.user
-    requested = request.query_params.get("organization")
-    if requested:
-        membership = membership_for(user, requested[:60])
-    else:
-        org = default_organization(user, request.session.get("org"))
-        if org is None:
-            raise Http404
-        membership = membership_for(user, org.slug)
-    return Caller(membership.organization, user, membership)
-
-
-class WebhookAccess(BasePermission):
-    """Credentials need the view's scope for the method; people need a membership, and a writer's role to change."""
-
-    READ_METHODS = ("GET", "HEAD", "OPTIONS")
-
-    def has_permission(self, request: Request, view: Any) -> bool:
-        if not request.user or not request.user.is_authenticated:
-            return False
-        credential = _credential(request)
-        if credential is not None:
-            declared = getattr(view, "required_scopes", {})
-            method = "GET" if request.method in ("HEAD", "OPTIONS") else request.method or ""
-            # A method the view did not declare needs write access: unknown means closed.
-            required = declared.get(method, [WRITE]) if isinstance(declared, dict) else list(declared)
-            missing = [scope for scope in required if not credential.allows(scope)]
-            if missing:
-                raise InsufficientScope(missing)
-            return True
-        caller = caller_for(request)  # 404 for outsiders
-        writes = request.method not in self.READ_METHODS or getattr(view, "reads_need_write_role", False)
-        if writes and not (caller.membership and caller.membership.can("write_credentials")):
-            raise exceptions.PermissionDenied("Viewers can see webhooks but not change them or see their secrets.")
-        return True
+    write_scope = WRITE
+    viewer_message = "Viewers can see webhooks but not change them or see their secrets."
 
 
 def _require_sudo(request: Request) -> None:
-    if _credential(request) is None and not sudo_is_active(request._request):
-        raise ReauthenticationRequired()
+    try:
+        require_sudo(request)
+    except ReauthenticationRequired as exc:
+        raise ReauthenticationRequired(
+            "Confirm your password in the portal (sudo mode) before handling signing secrets."
+        ) from exc
 
 
 class EndpointView(APIView):
