@@ -12,7 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 from oauth2_provider.models import get_device_grant_model
 
 from accounts.models import Membership
-from accounts.selectors import membership_for
+from accounts.portal import apply_errors, form_errors, member_or_404, never_cache_secret
 from audit.models import AuditEvent
 from keys import scopes as scope_registry
 from keys.forms import grid_initial, scopes_from_grid
@@ -33,27 +33,11 @@ from oauth.endpoints import page_csp
 from oauth.forms import AppCreateForm, AppDeleteForm, AppEditForm, DeviceCodeForm, SecretRotateForm
 from oauth.models import Application
 
-NO_STORE = "no-store, no-cache, must-revalidate, private"
-
 
 def _member(request: HttpRequest, slug: str, *, write: bool = False) -> Membership:
-    membership = membership_for(request.user, slug)  # type: ignore[arg-type]
-    request.session["org"] = membership.organization.slug
-    if write and not membership.can("write_credentials"):
-        raise PermissionDenied("Viewers can see OAuth apps but not register or change them.")
-    return membership
-
-
-def _apply_errors(form: Any, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.error_dict.items():
-            form.add_error(name if name in form.fields else None, ValidationError(errors))
-    else:
-        form.add_error(None, ValidationError(exc.messages))
-
-
-def _form_errors(form: Any) -> str:
-    return " ".join(str(e) for errs in form.errors.values() for e in errs)
+    return member_or_404(
+        request, slug, write=write, viewer_message="Viewers can see OAuth apps but not register or change them."
+    )
 
 
 def _endpoints(request: HttpRequest) -> dict[str, str]:
@@ -86,9 +70,7 @@ def _reveal(
             "endpoints": _endpoints(request),
         },
     )
-    response["Cache-Control"] = NO_STORE
-    response["Pragma"] = "no-cache"
-    return response
+    return never_cache_secret(response)
 
 
 @login_required
@@ -129,7 +111,7 @@ def app_create(request: HttpRequest, slug: str) -> HttpResponse:
                 request=request,
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             return _reveal(request, membership, app, secret)
     context = {"membership": membership, "org": org, "form": form, "resources": scope_registry.resources()}
@@ -190,7 +172,7 @@ def app_edit(request: HttpRequest, slug: str, client_id: str) -> HttpResponse:
                 ],
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, "App updated.")
             return redirect("oauth:detail", slug=slug, client_id=app.client_id)
@@ -219,7 +201,7 @@ def app_rotate_secret(request: HttpRequest, slug: str, client_id: str) -> HttpRe
         else:
             return _reveal(request, membership, app, secret, rotated=True)
     else:
-        messages.error(request, _form_errors(form))
+        messages.error(request, form_errors(form))
     return redirect("oauth:detail", slug=slug, client_id=app.client_id)
 
 
@@ -231,7 +213,7 @@ def app_delete(request: HttpRequest, slug: str, client_id: str) -> HttpResponse:
     app = selectors.app_for_org(membership.organization, client_id)
     form = AppDeleteForm(request.POST, request=request)
     if not form.is_valid():
-        messages.error(request, _form_errors(form))
+        messages.error(request, form_errors(form))
         return redirect("oauth:detail", slug=slug, client_id=app.client_id)
     counts = services.application_delete(application=app, actor=request.user, request=request)  # type: ignore[arg-type]
     messages.success(

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -18,7 +17,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from accounts.models import Membership
-from accounts.selectors import membership_for
+from accounts.portal import apply_errors, form_errors, member_or_404, never_cache_secret
 from audit.models import AuditEvent
 from webhooks import catalogue, services
 from webhooks.forms import EndpointCreateForm, EndpointEditForm, RecoverForm, SecretRevealForm, SecretRotateForm
@@ -35,27 +34,12 @@ from webhooks.selectors import (
 from webhooks.services import RevealedSecret, WebhookConflict
 
 PAGE_SIZE = 25
-NO_STORE = "no-store, no-cache, must-revalidate, private"
 
 
 def _member(request: HttpRequest, slug: str, *, write: bool = False) -> Membership:
-    membership = membership_for(request.user, slug)  # type: ignore[arg-type]
-    request.session["org"] = membership.organization.slug
-    if write and not membership.can("write_credentials"):
-        raise PermissionDenied("Viewers can see webhooks but not create or change them.")
-    return membership
-
-
-def _apply_errors(form: Any, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, ValidationError(errors))
-    else:
-        form.add_error(None, ValidationError(exc.messages))
-
-
-def _form_errors(form: Any) -> str:
-    return " ".join(str(e) for errs in form.errors.values() for e in errs)
+    return member_or_404(
+        request, slug, write=write, viewer_message="Viewers can see webhooks but not create or change them."
+    )
 
 
 def _show_secrets(
@@ -80,9 +64,7 @@ def _show_secrets(
             "grace_until": grace_until,
         },
     )
-    response["Cache-Control"] = NO_STORE
-    response["Pragma"] = "no-cache"
-    return response
+    return never_cache_secret(response)
 
 
 @login_required
@@ -125,7 +107,7 @@ def endpoint_create(request: HttpRequest, slug: str) -> HttpResponse:
                 request=request,
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             secret = RevealedSecret(plaintext, endpoint.created_at, None)
             return _show_secrets(request, membership, endpoint, [secret], mode="created")
@@ -183,7 +165,7 @@ def endpoint_edit(request: HttpRequest, slug: str, endpoint_id: str) -> HttpResp
                 request=request,
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, "Endpoint updated.")
             return redirect("webhooks:detail", slug=slug, endpoint_id=endpoint.id)
@@ -210,7 +192,7 @@ def endpoint_secret(request: HttpRequest, slug: str, endpoint_id: str) -> HttpRe
     endpoint = endpoint_for_org(membership.organization, endpoint_id)
     form = SecretRevealForm(request.POST, request=request)
     if not form.is_valid():
-        messages.error(request, _form_errors(form))
+        messages.error(request, form_errors(form))
         return redirect("webhooks:detail", slug=slug, endpoint_id=endpoint.id)
     secrets = services.endpoint_secret_reveal(endpoint=endpoint, actor=request.user, request=request)
     return _show_secrets(request, membership, endpoint, secrets, mode="revealed")
@@ -225,7 +207,7 @@ def endpoint_rotate(request: HttpRequest, slug: str, endpoint_id: str) -> HttpRe
     endpoint = endpoint_for_org(membership.organization, endpoint_id)
     form = SecretRotateForm(request.POST, request=request)
     if not form.is_valid():
-        messages.error(request, _form_errors(form))
+        messages.error(request, form_errors(form))
         return redirect("webhooks:detail", slug=slug, endpoint_id=endpoint.id)
     plaintext, grace_until = services.endpoint_secret_rotate(
         endpoint=endpoint, actor=request.user, grace=form.grace_period(), request=request
@@ -290,7 +272,7 @@ def endpoint_recover(request: HttpRequest, slug: str, endpoint_id: str) -> HttpR
         else:
             messages.success(request, f"Sending {count} failed message{'s' if count != 1 else ''} again.")
     else:
-        messages.error(request, _form_errors(form))
+        messages.error(request, form_errors(form))
     return redirect("webhooks:detail", slug=slug, endpoint_id=endpoint.id)
 
 

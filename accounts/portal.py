@@ -1,0 +1,53 @@
+"""What every app's portal views share: access to a team's pages, form errors, and never-cached pages.
+
+Every portal object view starts with `member_or_404`, so outsiders get 404 (never 403) for another
+team's objects, as in healthchecks' `_get_project_for_user`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+
+from accounts.models import Membership
+from accounts.selectors import membership_for
+
+# Pages that show a secret once: never stored by the browser or any cache on the way.
+NO_STORE = "no-store, no-cache, must-revalidate, private"
+
+
+def member_or_404(
+    request: HttpRequest, slug: str, *, write: bool = False, viewer_message: str = "Viewers cannot change this."
+) -> Membership:
+    """The caller's membership of team `slug` (404 for outsiders), remembered as their current team.
+
+    `write=True` also requires a role that may change credentials (403 with `viewer_message` otherwise).
+    """
+    membership = membership_for(request.user, slug)  # type: ignore[arg-type]
+    request.session["org"] = membership.organization.slug
+    if write and not membership.can("write_credentials"):
+        raise PermissionDenied(viewer_message)
+    return membership
+
+
+def apply_errors(form: Any, exc: ValidationError) -> None:
+    """Attach a service's ValidationError to the form: per field where the field exists, else to the form."""
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.error_dict.items():
+            form.add_error(name if name in form.fields else None, ValidationError(errors))
+    else:
+        form.add_error(None, ValidationError(exc.messages))
+
+
+def form_errors(form: Any) -> str:
+    """Every error of a form in one line, for a message after a redirect."""
+    return " ".join(str(e) for errs in form.errors.values() for e in errs)
+
+
+def never_cache_secret(response: HttpResponse) -> HttpResponse:
+    """Mark a page that shows a secret as never to be stored."""
+    response["Cache-Control"] = NO_STORE
+    response["Pragma"] = "no-cache"
+    return response
