@@ -108,3 +108,12 @@ def login(client: Any, user: User, *, sudo: bool = True) -> Any:
         session[SUDO_SESSION_KEY] = time.time() + 600
         session.save()
     return client
+
+
+@pytest.fixture
+def admin_client(client: Any, alice: User) -> Any:
+    """A Django test client logged in as Alice, made a superuser."""
+    alice.is_staff = alice.is_superuser = True
+    alice.save()
+    client.force_login(alice, backend="django.contrib.auth.backends.ModelBackend")
+    return client

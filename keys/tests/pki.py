@@ -6,6 +6,7 @@ import urllib.parse
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from ipaddress import ip_address
+from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -113,3 +114,10 @@ def make_cert(
         )
     cert = builder.sign(issuer.key if issuer else key, hashes.SHA256())
     return Issued(cert, key)
+
+
+def register_certificate(organization: Any, actor: Any, *, environment: str = "test", **fields: Any) -> Any:
+    """Register a client certificate for the tests (a test-environment credential unless told otherwise)."""
+    from keys.services import client_certificate_register
+
+    return client_certificate_register(organization=organization, actor=actor, environment=environment, **fields)

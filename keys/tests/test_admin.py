@@ -8,14 +8,6 @@ from keys.models import APIKey, KeyStatus
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def admin_client(client, alice):  # type: ignore[no-untyped-def]
-    alice.is_staff = alice.is_superuser = True
-    alice.save()
-    client.force_login(alice, backend="django.contrib.auth.backends.ModelBackend")
-    return client
-
-
 def test_admin_searches_and_filters_keys(admin_client, make_key, org) -> None:  # type: ignore[no-untyped-def]
     billing, _ = make_key(name="billing")
     make_key(name="shipping", environment="test")

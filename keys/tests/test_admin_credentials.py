@@ -13,14 +13,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def admin_client(client, alice):  # type: ignore[no-untyped-def]
-    alice.is_staff = alice.is_superuser = True
-    alice.save()
-    client.force_login(alice, backend="django.contrib.auth.backends.ModelBackend")
-    return client
-
-
-@pytest.fixture
 def everything(org, alice):  # type: ignore[no-untyped-def]
     secret, plaintext = signing_secret_create(organization=org, actor=alice, name="S", scopes=["orders:read"])
     ca = certificate_authority_register(organization=org, actor=alice, name="CA", certificate_pem=make_ca().pem)

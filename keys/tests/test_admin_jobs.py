@@ -17,14 +17,6 @@ from keys.tests.jobs_helpers import NOW, networks
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def admin_client(client, alice):  # type: ignore[no-untyped-def]
-    alice.is_staff = alice.is_superuser = True
-    alice.save()
-    client.force_login(alice, backend="django.contrib.auth.backends.ModelBackend")
-    return client
-
-
 def test_every_jobs_admin_page_renders_and_never_shows_a_sealed_secret(admin_client, make_key, alice, org) -> None:  # type: ignore[no-untyped-def]
     with time_machine.travel(NOW, tick=False) as traveller:
         key, _ = make_key(environment="test", expires_at=NOW + 20 * timedelta(days=1))

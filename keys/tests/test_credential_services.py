@@ -29,7 +29,7 @@ from keys.services import (
 )
 from keys.services.errors import KeyConflict
 from keys.services.signing import candidate_secrets
-from keys.tests.pki import make_ca, make_cert
+from keys.tests.pki import make_ca, make_cert, register_certificate
 
 pytestmark = pytest.mark.django_db
 
@@ -193,9 +193,9 @@ def test_certificate_lifecycle_actions_are_one_audit_event_each(org, alice) -> N
 
 def test_certificate_expiry_never_outlives_the_certificate(org, alice) -> None:  # type: ignore[no-untyped-def]
     cert = make_cert("short", not_after=timezone.now() + timedelta(days=10))
-    pinned = client_certificate_register(
-        organization=org,
-        actor=alice,
+    pinned = register_certificate(
+        org,
+        alice,
         name="P",
         scopes=["orders:read"],
         certificate_pem=cert.pem,

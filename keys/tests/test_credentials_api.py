@@ -9,11 +9,10 @@ from conftest import login
 from keys.models import CertificateAuthority, ClientCertificate, KeyStatus, SigningSecret
 from keys.services import (
     certificate_authority_register,
-    client_certificate_register,
     key_revoke,
     signing_secret_create,
 )
-from keys.tests.pki import make_ca, make_cert
+from keys.tests.pki import make_ca, make_cert, register_certificate
 
 pytestmark = pytest.mark.django_db
 
@@ -38,14 +37,7 @@ def authority(org, alice):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def certificate(org, alice):  # type: ignore[no-untyped-def]
-    return client_certificate_register(
-        organization=org,
-        actor=alice,
-        name="C",
-        scopes=["orders:read"],
-        environment="test",
-        certificate_pem=make_cert("svc").pem,
-    )
+    return register_certificate(org, alice, name="C", scopes=["orders:read"], certificate_pem=make_cert("svc").pem)
 
 
 # --- signing secrets ---------------------------------------------------------------------------------

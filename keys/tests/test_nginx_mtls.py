@@ -26,10 +26,9 @@ from django.utils import timezone
 
 from keys.services import (
     certificate_authority_register,
-    client_certificate_register,
     client_certificate_revoke,
 )
-from keys.tests.pki import Issued, make_ca, make_cert
+from keys.tests.pki import Issued, make_ca, make_cert, register_certificate
 
 pytestmark = [pytest.mark.nginx, pytest.mark.urls("keys.tests.credential_api")]
 
@@ -170,25 +169,14 @@ def reason_of(body: Any) -> str:
 def registered(pki: PKI, org: Any, alice: Any) -> dict[str, Any]:
     """A pinned self-signed certificate, and the team's CA with one SAN identity under it."""
     pinned = make_cert("billing")
-    pinned_credential = client_certificate_register(
-        organization=org,
-        actor=alice,
-        name="Billing",
-        scopes=["orders:read"],
-        environment="test",
-        certificate_pem=pinned.pem,
+    pinned_credential = register_certificate(
+        org, alice, name="Billing", scopes=["orders:read"], certificate_pem=pinned.pem
     )
     authority = certificate_authority_register(
         organization=org, actor=alice, name="Acme CA", certificate_pem=pki.client_ca.pem
     )
-    identity = client_certificate_register(
-        organization=org,
-        actor=alice,
-        name="Payments",
-        scopes=["orders:read"],
-        environment="test",
-        authority=authority,
-        match_san="dns:payments.acme.test",
+    identity = register_certificate(
+        org, alice, name="Payments", scopes=["orders:read"], authority=authority, match_san="dns:payments.acme.test"
     )
     return {"pinned": pinned, "pinned_credential": pinned_credential, "identity": identity}
 
@@ -224,12 +212,11 @@ def test_an_expired_certificate_is_refused(
     assert status == 400 and "The SSL certificate error" in body
     # A certificate still valid for TLS whose registration has expired is refused by the app.
     short = make_cert("short-lived")
-    client_certificate_register(
-        organization=org,
-        actor=alice,
+    register_certificate(
+        org,
+        alice,
         name="Short",
         scopes=["orders:read"],
-        environment="test",
         certificate_pem=short.pem,
         expires_at=timezone.now() + timedelta(hours=1),
     )

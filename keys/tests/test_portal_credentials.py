@@ -9,10 +9,9 @@ from conftest import PASSWORD, login
 from keys.models import CertificateAuthority, ClientCertificate, KeyStatus, SigningSecret
 from keys.services import (
     certificate_authority_register,
-    client_certificate_register,
     signing_secret_create,
 )
-from keys.tests.pki import make_ca, make_cert
+from keys.tests.pki import make_ca, make_cert, register_certificate
 
 pytestmark = pytest.mark.django_db
 
@@ -31,14 +30,7 @@ def authority(org, alice):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def certificate(org, alice):  # type: ignore[no-untyped-def]
-    return client_certificate_register(
-        organization=org,
-        actor=alice,
-        name="Svc",
-        scopes=["orders:read"],
-        environment="test",
-        certificate_pem=make_cert("svc").pem,
-    )
+    return register_certificate(org, alice, name="Svc", scopes=["orders:read"], certificate_pem=make_cert("svc").pem)
 
 
 def pages(org, secret, certificate, authority) -> list[str]:  # type: ignore[no-untyped-def]

@@ -24,8 +24,7 @@ from rest_framework.request import Request
 from audit.models import AuditEvent
 from conftest import login
 from keys.certificates import thumbprint
-from keys.services import client_certificate_register
-from keys.tests.pki import Issued, make_ca, make_cert
+from keys.tests.pki import Issued, make_ca, make_cert, register_certificate
 from oauth.authentication import FAILED_MESSAGE, AccessTokenAuthentication
 from oauth.models import Application, CertificateBinding
 from oauth.tests.conftest import REDIRECT_URI, pkce_pair, query
@@ -253,13 +252,8 @@ def test_with_every_credential_class_on_a_view_the_certificate_binds_the_token(
 ) -> None:
     app, secret = worker
     # The certificate is also registered as a credential of its own, with the same scope.
-    client_certificate_register(
-        organization=org,
-        actor=alice,
-        name="Billing",
-        scopes=["orders:read"],
-        environment="live",
-        certificate_pem=cert.pem,
+    register_certificate(
+        org, alice, name="Billing", scopes=["orders:read"], environment="live", certificate_pem=cert.pem
     )
     alone = client.get("/any/orders", **mtls(cert))
     assert alone.status_code == 200 and alone.json()["kind"] == "client_certificate"

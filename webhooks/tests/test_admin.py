@@ -12,14 +12,6 @@ from webhooks.tests.helpers import Reply, run_due
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def admin_client(client, alice):  # type: ignore[no-untyped-def]
-    alice.is_staff = alice.is_superuser = True
-    alice.save()
-    client.force_login(alice, backend="django.contrib.auth.backends.ModelBackend")
-    return client
-
-
 def test_every_webhook_admin_page_renders_read_only_without_secrets(
     admin_client, make_endpoint, receiver, alice
 ) -> None:  # type: ignore[no-untyped-def]
