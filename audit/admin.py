@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 
 from audit.models import AuditChainCheck, AuditEvent
+from lib.admin import ReadOnlyAdmin
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin[AuditEvent]):
+class AuditEventAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "actor_label", "organization", "action", "target_type", "target_id", "ip")
     list_filter = (
         "action",
@@ -24,29 +22,11 @@ class AuditEventAdmin(admin.ModelAdmin[AuditEvent]):
     list_select_related = ("organization",)
     readonly_fields = [f.name for f in AuditEvent._meta.fields]
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
 
 @admin.register(AuditChainCheck)
-class AuditChainCheckAdmin(admin.ModelAdmin[AuditChainCheck]):
+class AuditChainCheckAdmin(ReadOnlyAdmin):
     """Results of the daily hash-chain verification (`audit.tasks.verify_audit_chain`)."""
 
     list_display = ("day", "ok", "events_checked", "first_bad_id", "message", "finished_at")
     list_filter = ("ok",)
     readonly_fields = [f.name for f in AuditChainCheck._meta.fields]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

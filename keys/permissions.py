@@ -9,16 +9,7 @@ from rest_framework import exceptions
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
-
-class InsufficientScope(exceptions.PermissionDenied):
-    """403 that names the missing scopes."""
-
-    error_code = "insufficient_scope"
-
-    def __init__(self, missing: list[str]) -> None:
-        super().__init__(f"This credential lacks the required scope: {', '.join(missing)}.")
-        self.error_detail = {"missing_scopes": missing}
-        self.extra_headers = {"WWW-Authenticate": f'Bearer error="insufficient_scope", scope="{" ".join(missing)}"'}
+from accounts.api import InsufficientScope
 
 
 def required_scopes_for(view: Any, request: Request) -> list[str]:

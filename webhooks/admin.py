@@ -6,38 +6,19 @@ change, and record one more audit event for the bulk action itself.
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from audit.services import audit_record
+from lib.admin import ReadOnlyAdmin, ReadOnlyInline
 from webhooks import services
 from webhooks.models import Attempt, Delivery, DisabledReason, Endpoint, Message
 
 
-class ReadOnlyAdmin(admin.ModelAdmin[Any]):
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-class AttemptInline(admin.TabularInline[Attempt, Delivery]):
+class AttemptInline(ReadOnlyInline):
     model = Attempt
     fields = ("number", "started_at", "duration_ms", "status_code", "error", "succeeded", "next_retry_at", "trigger")
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-    show_change_link = True
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Endpoint)
@@ -96,16 +77,9 @@ def _retry(request: HttpRequest, deliveries: list[Delivery]) -> tuple[int, int]:
     return done, skipped
 
 
-class DeliveryInline(admin.TabularInline[Delivery, Message]):
+class DeliveryInline(ReadOnlyInline):
     model = Delivery
     fields = ("endpoint", "status", "attempt_count", "next_attempt_at", "last_status_code", "last_error")
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-    show_change_link = True
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Message)
