@@ -165,8 +165,8 @@ def main() -> None:
         from django.core.management import call_command
         from django.db import connection
 
-        from keys.models import Alert, UsageBucket, UsageNetwork
-        from keys.services import anomalies
+        from monitoring.models import Alert, UsageBucket, UsageNetwork
+        from monitoring.services import anomalies
 
         print(f"PostgreSQL: {connection.cursor().connection.info.server_version}, cores: {os.cpu_count()}")
         print(f"load average before: {os.getloadavg()}")

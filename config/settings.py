@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "accounts",
     "webhooks",
     "keys",
+    "monitoring",
     "oauth",
 ]
 
@@ -138,7 +139,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
-    "usage-rollup": {"task": "keys.tasks.usage_rollup", "schedule": 60.0},
+    "usage-rollup": {"task": "monitoring.tasks.usage_rollup", "schedule": 60.0},
 }
 
 # --- Auth -------------------------------------------------------------------------------------
@@ -449,10 +450,14 @@ ANOMALY_NETWORK_LEARNING_DAYS = env_int("ANOMALY_NETWORK_LEARNING_DAYS", 7)
 ANOMALY_NETWORK_MEMORY_DAYS = env_int("ANOMALY_NETWORK_MEMORY_DAYS", 30)
 ANOMALY_COOLDOWN_HOURS = env_int("ANOMALY_COOLDOWN_HOURS", 6)
 CELERY_BEAT_SCHEDULE["keys-rotation"] = {"task": "keys.tasks.rotate_due_keys", "schedule": 60.0}
-CELERY_BEAT_SCHEDULE["keys-expiry-notices"] = {"task": "keys.tasks.send_expiry_notices", "schedule": 300.0}
-CELERY_BEAT_SCHEDULE["keys-anomaly-scan"] = {"task": "keys.tasks.scan_anomalies", "schedule": 300.0}
 CELERY_BEAT_SCHEDULE["keys-notifications-sweep"] = {"task": "keys.tasks.sweep_notifications", "schedule": 300.0}
-CELERY_BEAT_SCHEDULE["keys-usage-networks-prune"] = {"task": "keys.tasks.prune_usage_networks", "schedule": 3600.0}
+# The monitoring app's jobs (monitoring/tasks.py; renamed from keys-* with the move out of keys/, issue 9).
+CELERY_BEAT_SCHEDULE["monitoring-expiry-notices"] = {"task": "monitoring.tasks.send_expiry_notices", "schedule": 300.0}
+CELERY_BEAT_SCHEDULE["monitoring-anomaly-scan"] = {"task": "monitoring.tasks.scan_anomalies", "schedule": 300.0}
+CELERY_BEAT_SCHEDULE["monitoring-usage-networks-prune"] = {
+    "task": "monitoring.tasks.prune_usage_networks",
+    "schedule": 3600.0,
+}
 # Tried hourly, done once a day (the day is claimed), so a beat restarted often still checks daily.
 CELERY_BEAT_SCHEDULE["audit-chain-check"] = {"task": "audit.tasks.verify_audit_chain", "schedule": 3600.0}
 

@@ -22,11 +22,12 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/webhooks/", include("webhooks.api_urls")),
     path("api/v1/", include("keys.api_urls")),
+    path("api/v1/", include("monitoring.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("", include("accounts.urls")),
     path("", include("keys.urls")),
-    path("", include("keys.urls_alerts")),
+    path("", include("monitoring.urls")),
     path("", include("webhooks.urls")),
     # OAuth 2.0 / OIDC (django-oauth-toolkit with our overrides) and the portal pages for apps.
     path("o/", include("oauth.provider_urls")),

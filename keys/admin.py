@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from audit.services import audit_record
 from keys import services
-from keys.models import APIKey, CertificateAuthority, ClientCertificate, KeyStatus, SigningSecret, UsageBucket
+from keys.models import APIKey, CertificateAuthority, ClientCertificate, KeyStatus, SigningSecret
 
 
 class ExpiryFilter(admin.SimpleListFilter):
@@ -109,20 +109,6 @@ class APIKeyAdmin(admin.ModelAdmin[APIKey]):
             metadata={"keys": [k.id for k in keys], "count": len(keys)},
         )
         self.message_user(request, f"Revoked {len(keys)} key(s).", messages.SUCCESS)
-
-
-@admin.register(UsageBucket)
-class UsageBucketAdmin(admin.ModelAdmin[UsageBucket]):
-    list_display = ("key", "hour", "requests", "failures")
-    list_filter = (("hour", admin.DateFieldListFilter),)
-    search_fields = ("key__id", "key__name")
-    readonly_fields = ("key", "hour", "requests", "failures")
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 # --- signing secrets and client certificates: never a secret, revoke action, audited ------------------
@@ -292,5 +278,5 @@ class CertificateAuthorityAdmin(_CredentialAdmin):
     revoke_argument = "authority"
 
 
-# The scheduled jobs' records (alerts, rotation policies, sealed successors, notices, emails): keys/admin_jobs.py.
+# The scheduled jobs' records (rotation policies, sealed successors, emails): keys/admin_jobs.py.
 from keys import admin_jobs  # noqa: E402, F401

@@ -1,5 +1,5 @@
-"""The jobs' records in the admin: alerts (acknowledge/resolve in bulk), rotation policies, sealed successors,
-expiry notices, emails and per-network usage. Read-only; never a secret, ciphertext or hash."""
+"""The jobs' records in the admin: rotation policies, sealed successors and emails. Read-only; never a
+secret, ciphertext or hash. (Alerts, expiry notices and usage: monitoring/admin.py.)"""
 
 from __future__ import annotations
 
@@ -9,16 +9,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from keys.models import (
-    Alert,
-    AlertStatus,
-    ExpiryNotice,
-    Notification,
-    RotationPolicy,
-    SealedSecret,
-    UsageNetwork,
-)
-from keys.services import anomalies
+from keys.models import Notification, RotationPolicy, SealedSecret
 
 
 class _ReadOnly(admin.ModelAdmin):  # type: ignore[type-arg]
@@ -30,34 +21,6 @@ class _ReadOnly(admin.ModelAdmin):  # type: ignore[type-arg]
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
-
-
-@admin.register(Alert)
-class AlertAdmin(_ReadOnly):
-    list_display = ("kind", "key", "organization", "subject", "status", "observed", "baseline", "hour", "last_seen_at")
-    list_filter = ("status", "kind", ("organization", admin.RelatedOnlyFieldListFilter))
-    search_fields = ("key__id", "key__name", "organization__name", "organization__slug", "subject")
-    list_select_related = ("key", "organization")
-    date_hierarchy = "last_seen_at"
-    readonly_fields = [f.name for f in Alert._meta.fields]
-    actions = ("acknowledge_selected", "resolve_selected")
-
-    def has_act_permission(self, request: HttpRequest) -> bool:
-        return bool(request.user.has_perm("keys.change_alert"))
-
-    @admin.action(description="Acknowledge selected alerts", permissions=["act"])
-    def acknowledge_selected(self, request: HttpRequest, queryset: QuerySet[Alert]) -> None:
-        alerts = list(queryset.filter(status=AlertStatus.OPEN))
-        for alert in alerts:
-            anomalies.alert_acknowledge(alert=alert, actor=request.user, request=request)  # type: ignore[arg-type]
-        self.message_user(request, f"Acknowledged {len(alerts)} alert(s).", messages.SUCCESS)
-
-    @admin.action(description="Resolve selected alerts", permissions=["act"])
-    def resolve_selected(self, request: HttpRequest, queryset: QuerySet[Alert]) -> None:
-        alerts = list(queryset.exclude(status=AlertStatus.RESOLVED))
-        for alert in alerts:
-            anomalies.alert_resolve(alert=alert, actor=request.user, request=request)  # type: ignore[arg-type]
-        self.message_user(request, f"Resolved {len(alerts)} alert(s).", messages.SUCCESS)
 
 
 @admin.register(RotationPolicy)
@@ -84,14 +47,6 @@ class SealedSecretAdmin(_ReadOnly):
         return obj.is_available
 
 
-@admin.register(ExpiryNotice)
-class ExpiryNoticeAdmin(_ReadOnly):
-    list_display = ("credential_kind", "credential_id", "organization", "threshold_days", "expires_at", "created_at")
-    list_filter = ("credential_kind", "threshold_days")
-    search_fields = ("credential_id", "organization__slug")
-    readonly_fields = [f.name for f in ExpiryNotice._meta.fields]
-
-
 @admin.register(Notification)
 class NotificationAdmin(_ReadOnly):
     list_display = ("template", "organization", "created_at", "sent_at", "attempts", "last_error")
@@ -111,11 +66,3 @@ class NotificationAdmin(_ReadOnly):
         for notification_id in ids:
             send_notification.delay(notification_id)
         self.message_user(request, f"Queued {len(ids)} email(s).", messages.SUCCESS)
-
-
-@admin.register(UsageNetwork)
-class UsageNetworkAdmin(_ReadOnly):
-    list_display = ("key", "hour", "network", "requests", "blocked")
-    list_filter = (("hour", admin.DateFieldListFilter),)
-    search_fields = ("key__id", "network")
-    readonly_fields = ("key", "hour", "network", "requests", "blocked")

@@ -1,4 +1,4 @@
-"""The management API of the jobs: a key's rotation policy, and usage alerts (list, acknowledge, resolve).
+"""The management API of scheduled rotation: a key's rotation policy. (Usage alerts: monitoring/api.py.)
 
 Same access rules as /api/v1/keys/: credentials need `keys:read` to read and `keys:manage` to change;
 people need the matching team role; outsiders get 404; live keys need sudo mode for session callers.
@@ -10,17 +10,16 @@ from datetime import timedelta
 from typing import Any
 
 from django.http import Http404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from keys.api import ManagementAccess, _conflict, _require_sudo_for_live, caller_for
-from keys.models import Alert, AlertKind, AlertStatus, RotationPolicy
+from keys.models import RotationPolicy
 from keys.selectors import key_for_org
-from keys.selectors_jobs import alerts_for_org
-from keys.services import anomalies, rotation
+from keys.services import rotation
 from keys.services.errors import KeyConflict
 
 
@@ -52,36 +51,6 @@ class RotationPolicySerializer(serializers.ModelSerializer[RotationPolicy]):
 class RotationPolicyInputSerializer(serializers.Serializer[Any]):
     interval_seconds = serializers.IntegerField(min_value=60, max_value=3650 * 86400)
     grace_seconds = serializers.IntegerField(min_value=60, max_value=30 * 86400)
-
-
-class AlertSerializer(serializers.ModelSerializer[Alert]):
-    key = serializers.CharField(source="key_id", read_only=True)
-    acknowledged_by: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
-        slug_field="email", read_only=True
-    )
-    resolved_by: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(slug_field="email", read_only=True)
-
-    class Meta:
-        model = Alert
-        fields = (
-            "id",
-            "key",
-            "kind",
-            "subject",
-            "status",
-            "hour",
-            "observed",
-            "baseline",
-            "threshold",
-            "details",
-            "occurrences",
-            "first_seen_at",
-            "last_seen_at",
-            "acknowledged_at",
-            "acknowledged_by",
-            "resolved_at",
-            "resolved_by",
-        )
 
 
 class KeyRotationPolicy(GenericAPIView[RotationPolicy]):
@@ -125,62 +94,3 @@ class KeyRotationPolicy(GenericAPIView[RotationPolicy]):
         _require_sudo_for_live(request, key.environment)
         rotation.rotation_policy_clear(key=key, actor=caller.actor, request=request._request)
         return Response(status=status.HTTP_204_NO_CONTENT)
-
-
-class AlertList(GenericAPIView[Alert]):
-    """The team's usage alerts, newest activity first (unresolved by default)."""
-
-    permission_classes = [ManagementAccess]
-    required_scopes = {"GET": ["keys:read"]}
-    serializer_class = AlertSerializer
-
-    @extend_schema(
-        operation_id="alerts_list",
-        parameters=[
-            OpenApiParameter("organization", str, description="Team slug (portal sessions only)"),
-            OpenApiParameter("status", str, enum=["unresolved", "all", *AlertStatus.values]),
-            OpenApiParameter("kind", str, enum=AlertKind.values),
-        ],
-    )
-    def get(self, request: Request) -> Response:
-        params = request.query_params
-        wanted = params.get("status", "unresolved")
-        if wanted not in ("unresolved", "all", *AlertStatus.values):
-            raise serializers.ValidationError({"status": "One of unresolved, all, open, acknowledged, resolved."})
-        kind = params.get("kind", "")
-        if kind and kind not in AlertKind.values:
-            raise serializers.ValidationError({"kind": f"One of {', '.join(AlertKind.values)}."})
-        page = self.paginate_queryset(alerts_for_org(caller_for(request).organization, status=wanted, kind=kind))
-        return self.get_paginated_response(AlertSerializer(page, many=True).data)
-
-
-class _AlertAction(GenericAPIView[Alert]):
-    permission_classes = [ManagementAccess]
-    required_scopes = {"POST": ["keys:manage"]}
-    serializer_class = AlertSerializer
-    resolve = False
-
-    @extend_schema(request=None, responses=AlertSerializer)
-    def post(self, request: Request, alert_id: str) -> Response:
-        caller = caller_for(request)
-        if not alert_id.isdigit() or len(alert_id) > 18:
-            raise Http404
-        alert = Alert.objects.filter(organization=caller.organization, pk=int(alert_id)).first()
-        if alert is None:
-            raise Http404
-        service = anomalies.alert_resolve if self.resolve else anomalies.alert_acknowledge
-        try:
-            alert = service(alert=alert, actor=caller.actor, request=request._request)
-        except KeyConflict as exc:
-            raise _conflict(exc) from exc
-        return Response(AlertSerializer(alert).data)
-
-
-class AlertAcknowledge(_AlertAction):
-    """Mark an open alert as seen."""
-
-
-class AlertResolve(_AlertAction):
-    """Close an alert; the same anomaly raises a new one only after the cooldown."""
-
-    resolve = True

@@ -15,11 +15,8 @@ urlpatterns = [
     path("keys/<str:key_id>/revoke", api.KeyRevoke.as_view(), name="key_revoke"),
     path("keys/<str:key_id>/disable", api.KeyDisable.as_view(), name="key_disable"),
     path("keys/<str:key_id>/enable", api.KeyEnable.as_view(), name="key_enable"),
-    # Scheduled rotation and usage alerts (docs/jobs.md).
+    # Scheduled rotation (docs/jobs.md); usage alerts are monitoring/api_urls.py.
     path("keys/<str:key_id>/rotation-policy", api_jobs.KeyRotationPolicy.as_view(), name="key_rotation_policy"),
-    path("alerts/", api_jobs.AlertList.as_view(), name="alert_list"),
-    path("alerts/<str:alert_id>/acknowledge", api_jobs.AlertAcknowledge.as_view(), name="alert_acknowledge"),
-    path("alerts/<str:alert_id>/resolve", api_jobs.AlertResolve.as_view(), name="alert_resolve"),
     # HMAC signing secrets and mTLS client certificates (docs/signing.md, docs/mtls.md).
     path("signing-secrets/", api_credentials.SigningSecretListCreate.as_view(), name="signing_secret_list"),
     path("signing-secrets/<str:ident>", api_credentials.SigningSecretDetail.as_view(), name="signing_secret_detail"),

@@ -1,27 +1,15 @@
-"""System checks for the scheduled jobs' settings (rotation, expiry notices, anomaly detection)."""
+"""System checks for scheduled rotation's settings. (Anomaly detection and expiry notices: monitoring/checks.py.)"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.conf import settings
-from django.core.checks import CheckMessage, Error, Warning
+from django.core.checks import CheckMessage, Warning
 
 
 def check_job_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     problems: list[CheckMessage] = []
-    if not 0 < settings.ANOMALY_EWMA_LAMBDA < 1:
-        problems.append(Error("ANOMALY_EWMA_LAMBDA must be between 0 and 1 (exclusive).", id="keys.E020"))
-    if settings.ANOMALY_SIGMA <= 0 or settings.ANOMALY_RATIO <= 1:
-        problems.append(
-            Error("ANOMALY_SIGMA must be above 0 and ANOMALY_RATIO above 1, or every key would page.", id="keys.E021")
-        )
-    if any(d <= 0 for d in settings.KEYS_EXPIRY_NOTICE_DAYS):
-        problems.append(Error("KEYS_EXPIRY_NOTICE_DAYS are days before expiry: whole numbers above 0.", id="keys.E022"))
-    elif not settings.KEYS_EXPIRY_NOTICE_DAYS:
-        problems.append(
-            Warning("KEYS_EXPIRY_NOTICE_DAYS is empty: nobody is told before credentials expire.", id="keys.W020")
-        )
     if settings.KEYS_ROTATION_ALLOW_MINUTES and not settings.DEBUG:
         problems.append(
             Warning(

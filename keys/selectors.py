@@ -1,17 +1,16 @@
-"""Reads of keys and their usage."""
+"""Reads of keys. (Their usage: monitoring/selectors.py.)"""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
-from django.db.models.functions import TruncDate
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import Organization
-from keys.models import APIKey, CertificateAuthority, ClientCertificate, KeyStatus, SigningSecret, UsageBucket
+from keys.models import APIKey, CertificateAuthority, ClientCertificate, KeyStatus, SigningSecret
 from keys.models.signing import parse_key_id
 
 
@@ -52,38 +51,6 @@ def key_successor(key: APIKey) -> APIKey | None:
     return APIKey.objects.filter(predecessor=key).first()
 
 
-def usage_hourly(key: APIKey, *, hours: int = 24 * 7) -> list[tuple[str, int, int]]:
-    """(hour ISO, requests, failures) for the last `hours` hours, zero-filled."""
-    now = timezone.now().replace(minute=0, second=0, microsecond=0)
-    start = now - timedelta(hours=hours - 1)
-    rows = {
-        b.hour: (b.requests, b.failures)
-        for b in UsageBucket.objects.filter(key=key, hour__gte=start).only("hour", "requests", "failures")
-    }
-    out = []
-    for i in range(hours):
-        hour = start + timedelta(hours=i)
-        req, fail = rows.get(hour, (0, 0))
-        out.append((hour.isoformat(), req, fail))
-    return out
-
-
-def usage_daily(key: APIKey, *, days: int = 30) -> list[tuple[str, int, int]]:
-    """(date ISO, requests, failures) for the last `days` days, zero-filled."""
-    today = timezone.now().date()
-    start = today - timedelta(days=days - 1)
-    rows = {
-        r["day"]: (r["req"] or 0, r["fail"] or 0)
-        for r in UsageBucket.objects.filter(key=key, hour__date__gte=start)
-        .annotate(day=TruncDate("hour"))
-        .values("day")
-        .annotate(req=Sum("requests"), fail=Sum("failures"))
-    }
-    return [
-        ((start + timedelta(days=i)).isoformat(), *rows.get(start + timedelta(days=i), (0, 0))) for i in range(days)
-    ]
-
-
 def key_counts(organization: Organization) -> dict[str, int]:
     now = timezone.now()
     qs = APIKey.objects.filter(organization=organization)
@@ -98,14 +65,6 @@ def key_counts(organization: Organization) -> dict[str, int]:
         "expiring_soon": qs.filter(live, expires_at__lte=now + timedelta(days=7)).count(),
         "revoked": qs.filter(status=KeyStatus.REVOKED).count(),
     }
-
-
-def usage_totals(organization: Organization, *, days: int = 7) -> int:
-    since = timezone.now() - timedelta(days=days)
-    return (
-        UsageBucket.objects.filter(key__organization=organization, hour__gte=since).aggregate(t=Sum("requests"))["t"]
-        or 0
-    )
 
 
 # --- signing secrets and client certificates -----------------------------------------------------

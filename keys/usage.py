@@ -7,7 +7,12 @@ therefore pays no database write and no network round trip for being counted.
 
 Besides counts, each process notes the source networks (/24 for IPv4, /48 for IPv6) every API key
 was used from in each hour, and attempts refused because they came from outside the key's allowed
-networks; the anomaly scan (keys.services.anomalies) reads them from `UsageNetwork`.
+networks; the anomaly scan (monitoring.services.anomalies) reads them from `UsageNetwork`.
+
+The recorder stays in keys/ because every authentication class calls it on the hot path, and keys
+must not import the monitoring app above it. The Redis side needs nothing from monitoring (the
+roll-up there reads the hashes named here); the direct-to-database flush goes through a sink that
+monitoring installs in its `ready()` (`set_direct_sink`).
 """
 
 from __future__ import annotations
@@ -18,8 +23,10 @@ import logging
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import lru_cache
+from typing import Any
 
 from django.conf import settings
 
@@ -35,6 +42,16 @@ PENDING_NETWORKS = "usage:nets"
 BLOCKED_REASON = "FORBIDDEN_IP"
 
 NetworkCounts = dict[tuple[str, int, str], tuple[int, int]]
+
+# Called as sink(requests=…, failures=…, last_used=…, networks=…) when there is no Redis.
+DirectSink = Callable[..., Any]
+_direct_sink: DirectSink | None = None
+
+
+def set_direct_sink(sink: DirectSink | None) -> None:
+    """Where counts go when REDIS_URL is unset (monitoring's `usage_apply`). Without one they are dropped."""
+    global _direct_sink
+    _direct_sink = sink
 
 
 def hour_bucket(ts: float) -> int:
@@ -147,10 +164,14 @@ class UsageRecorder:
             client = get_redis()
             if client is not None:
                 _flush_to_redis(client, requests, failures, last, networks)
+            elif _direct_sink is not None:
+                _direct_sink(
+                    requests=_as_rows(requests), failures=_as_rows(failures), last_used=last, networks=networks
+                )
             else:
-                from keys.services.usage import usage_apply
-
-                usage_apply(requests=_as_rows(requests), failures=_as_rows(failures), last_used=last, networks=networks)
+                logger.debug(
+                    "no Redis and no usage sink installed: %d counter(s) dropped", len(requests) + len(failures)
+                )
         except Exception:
             self._restore(requests, failures, last)
             self._restore_networks(networks)

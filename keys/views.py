@@ -29,7 +29,7 @@ from keys.forms import (
     scopes_from_grid,
 )
 from keys.models import APIKey
-from keys.selectors import key_counts, key_for_org, key_successor, keys_for_org, usage_daily, usage_hourly, usage_totals
+from keys.selectors import key_counts, key_for_org, key_successor, keys_for_org
 from keys.services.errors import KeyConflict
 
 PAGE_SIZE = 25
@@ -83,7 +83,6 @@ def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
         "membership": membership,
         "org": org,
         "counts": key_counts(org),
-        "requests_7d": usage_totals(org, days=7),
         "recent_keys": keys_for_org(org)[:5],
         "recent_events": AuditEvent.objects.filter(organization=org)[:8],
     }
@@ -138,8 +137,6 @@ def key_create(request: HttpRequest, slug: str) -> HttpResponse:
 def key_detail(request: HttpRequest, slug: str, key_id: str) -> HttpResponse:
     membership = _member(request, slug)
     key = key_for_org(membership.organization, key_id)
-    hourly = usage_hourly(key)
-    daily = usage_daily(key)
     context = {
         "membership": membership,
         "org": membership.organization,
@@ -149,10 +146,6 @@ def key_detail(request: HttpRequest, slug: str, key_id: str) -> HttpResponse:
         "events": AuditEvent.objects.filter(
             organization=membership.organization, target_type="api_key", target_id=key.id
         )[:50],
-        "usage": {"hourly": hourly, "daily": daily},
-        "usage_7d": sum(r for _, r, _ in hourly),
-        "failures_7d": sum(f for _, _, f in hourly),
-        "usage_30d": sum(r for _, r, _ in daily),
         "roll_form": KeyRollForm(request=request, live=key.environment == "live"),
         "revoke_form": KeyRevokeForm(request=request, live=key.environment == "live"),
         "status_form": KeyStatusForm(request=request, live=key.environment == "live"),

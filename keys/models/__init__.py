@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-from keys.models.alerts import Alert, AlertKind, AlertStatus, UsageNetwork
-from keys.models.api_keys import APIKey, Environment, KeyStatus, UsageBucket, UsageRollupBatch
+from keys.models.api_keys import APIKey, Environment, KeyStatus
 from keys.models.certificates import CertificateAuthority, ClientCertificate, MatchType
 from keys.models.credentials import Credential
-from keys.models.notices import ExpiryNotice, Notification
+from keys.models.notices import Notification
 from keys.models.rotation import RotationPolicy, SealedReason, SealedSecret
 from keys.models.signing import SigningSecret
 
 __all__ = [
     "APIKey",
-    "Alert",
-    "AlertKind",
-    "AlertStatus",
     "CertificateAuthority",
     "ClientCertificate",
     "Credential",
     "Environment",
-    "ExpiryNotice",
     "KeyStatus",
     "MatchType",
     "Notification",
@@ -27,7 +22,4 @@ __all__ = [
     "SealedReason",
     "SealedSecret",
     "SigningSecret",
-    "UsageBucket",
-    "UsageNetwork",
-    "UsageRollupBatch",
 ]

@@ -1,4 +1,4 @@
-"""API keys and their hourly usage buckets."""
+"""API keys. (Their hourly usage buckets are monitoring's: monitoring/models.py.)"""
 
 from __future__ import annotations
 
@@ -137,28 +137,3 @@ class APIKey(models.Model):
             "scopes": list(self.scopes),
             "expires_at": self.expires_at.isoformat() if self.expires_at else None,
         }
-
-
-class UsageBucket(models.Model):
-    """Requests and authentication failures of one key in one hour, rolled up from Redis by a beat job."""
-
-    key = models.ForeignKey(APIKey, on_delete=models.CASCADE, related_name="usage_buckets")
-    hour = models.DateTimeField()
-    requests = models.PositiveBigIntegerField(default=0)
-    failures = models.PositiveBigIntegerField(default=0)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=("key", "hour"), name="uniq_usage_key_hour")]
-
-    def __str__(self) -> str:
-        return f"{self.key_id} {self.hour:%Y-%m-%d %H}:00 {self.requests}"
-
-
-class UsageRollupBatch(models.Model):
-    """A roll-up batch already applied, so a retried roll-up never counts a batch twice."""
-
-    batch_id = models.CharField(max_length=64, unique=True)
-    applied_at = models.DateTimeField(auto_now_add=True)
-
-    def __str__(self) -> str:
-        return self.batch_id

@@ -20,7 +20,6 @@ from keys.services.signing import (
     signing_secret_rotate,
     signing_secret_update,
 )
-from keys.services.usage import usage_apply, usage_rollup
 from keys.services.verification import Check, Code, Verdict, key_check, key_verify
 
 __all__ = [
@@ -48,6 +47,4 @@ __all__ = [
     "signing_secret_revoke",
     "signing_secret_rotate",
     "signing_secret_update",
-    "usage_apply",
-    "usage_rollup",
 ]

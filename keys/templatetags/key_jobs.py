@@ -1,4 +1,4 @@
-"""Template tags of the jobs features: the alerts banner and the rotation panels of the key page.
+"""Template tags of scheduled rotation: its panels on the key page. (Alerts and usage: monitoring/panels.py.)
 
 They load their own data, so the base layout and the key page stay one include line each.
 """
@@ -13,7 +13,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from keys.forms_jobs import RotationActionForm, RotationPolicyForm, SealedRevealForm
-from keys.selectors_jobs import key_alerts, open_alert_count, recent_networks, rotation_policy_for, sealed_secret_for
+from keys.selectors_jobs import rotation_policy_for, sealed_secret_for
 
 register = template.Library()
 
@@ -26,31 +26,9 @@ def duration_label(value: timedelta) -> str:
     return human_duration(value) if isinstance(value, timedelta) else ""
 
 
-def _slug(context: template.Context) -> str:
-    org = context.get("org")
-    slug = getattr(org, "slug", None)
-    if slug:
-        return str(slug)
-    request = context.get("request")
-    session = getattr(request, "session", None)
-    return str(session.get("org", "")) if session is not None else ""
-
-
-@register.inclusion_tag("keys/_alerts_banner.html", takes_context=True)
-def alerts_banner(context: template.Context) -> dict[str, Any]:
-    """Open alerts of the current team, for members only; not on the alerts page itself."""
-    request = context.get("request")
-    user = getattr(request, "user", None)
-    match = getattr(request, "resolver_match", None)
-    if user is None or not user.is_authenticated or (match is not None and match.namespace == "alerts"):
-        return {"count": 0}
-    slug = _slug(context)
-    return {"count": open_alert_count(user=user, slug=slug), "slug": slug}
-
-
 @register.inclusion_tag("keys/_rotation_top.html", takes_context=True)
 def rotation_top(context: template.Context) -> dict[str, Any]:
-    """On a key's page: the sealed secret waiting to be revealed, and who still uses a rolling key."""
+    """On a key's page: the sealed secret waiting to be revealed."""
     key, request = context["key"], context["request"]
     return {
         "key": key,
@@ -58,8 +36,6 @@ def rotation_top(context: template.Context) -> dict[str, Any]:
         "membership": context["membership"],
         "sealed": sealed_secret_for(key),
         "reveal_form": SealedRevealForm(request=request),
-        "networks": recent_networks(key) if key.state == "rolling" else [],
-        "alerts": key_alerts(key),
         "user": context.get("user"),
     }
 

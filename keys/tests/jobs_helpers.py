@@ -1,15 +1,16 @@
-"""Shared pieces of the scheduled-job tests: the events sent, the emails queued, crafted usage series.
+"""Shared pieces of the scheduled-job tests: the events sent, the emails queued. (Crafted usage series:
+monitoring/tests/helpers.py.)
 (Their fixtures, `hook` and `eager_celery`, are in keys/tests/conftest.py.)"""
 
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from django.core import mail
 
-from keys.models import APIKey, Notification, UsageBucket, UsageNetwork
+from keys.models import Notification
 from keys.services.notify import notification_send
 from webhooks.models import Message
 
@@ -33,21 +34,3 @@ def send_queued_emails() -> list[mail.EmailMessage]:
 
 def hour(dt: datetime) -> datetime:
     return dt.replace(minute=0, second=0, microsecond=0)
-
-
-def buckets(key: APIKey, series: list[int], *, end: datetime, failures: list[int] | None = None) -> None:
-    """Hourly buckets for `key`: series[-1] is the hour of `end`, the values before it the hours before."""
-    last = hour(end)
-    rows = []
-    for i, requests in enumerate(series):
-        fails = failures[i] if failures else 0
-        rows.append(
-            UsageBucket(key=key, hour=last - timedelta(hours=len(series) - 1 - i), requests=requests, failures=fails)
-        )
-    UsageBucket.objects.bulk_create(rows)
-
-
-def networks(key: APIKey, network: str, *, hours: list[datetime], requests: int = 10, blocked: int = 0) -> None:
-    UsageNetwork.objects.bulk_create(
-        [UsageNetwork(key=key, hour=hour(h), network=network, requests=requests, blocked=blocked) for h in hours]
-    )

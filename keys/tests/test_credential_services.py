@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 from io import StringIO
 
@@ -25,7 +24,6 @@ from keys.services import (
     signing_secret_revoke,
     signing_secret_rotate,
     signing_secret_update,
-    usage_apply,
 )
 from keys.services.errors import KeyConflict
 from keys.services.signing import candidate_secrets
@@ -245,20 +243,3 @@ def test_a_revoked_certificate_can_be_registered_again(org, alice) -> None:  # t
         organization=org, actor=alice, name="P", scopes=["orders:read"], certificate_pem=cert.pem
     )
     assert second.pk != first.pk and second.status == KeyStatus.ACTIVE
-
-
-def test_usage_moves_last_used_forward_for_the_other_kinds(org, alice, secret) -> None:  # type: ignore[no-untyped-def]
-    created, _ = secret
-    cert = client_certificate_register(
-        organization=org, actor=alice, name="P", scopes=["orders:read"], certificate_pem=make_cert("u").pem
-    )
-    now = time.time()
-    usage_apply(
-        requests={(f"hs:{created.pk}", 0): 3},
-        failures={},
-        last_used={f"hs:{created.pk}": (now, "192.0.2.1"), f"cc:{cert.pk}": (now, "192.0.2.2"), "zz:nope": (now, "")},
-    )
-    created.refresh_from_db()
-    cert.refresh_from_db()
-    assert created.last_used_ip == "192.0.2.1" and created.last_used_at is not None
-    assert cert.last_used_ip == "192.0.2.2"

@@ -11,7 +11,7 @@ from conftest import PASSWORD, login
 from keys.models import APIKey, RotationPolicy, SealedSecret
 from keys.services import Code, key_check
 from keys.services.rotation import rotation_policy_set, rotation_run
-from keys.tests.jobs_helpers import NOW, networks
+from keys.tests.jobs_helpers import NOW
 
 pytestmark = pytest.mark.django_db
 
@@ -123,15 +123,3 @@ def test_viewers_and_outsiders_cannot_reveal(client, alice, make_key, who, statu
         response = client.post(f"/orgs/{key.organization.slug}/keys/{successor.id}/reveal", {"password": PASSWORD})
         assert response.status_code == status
         assert SealedSecret.objects.get(key=successor).is_available
-
-
-def test_the_rolling_key_page_shows_who_is_still_on_it(client, alice, make_key) -> None:  # type: ignore[no-untyped-def]
-    with time_machine.travel(NOW, tick=False) as traveller:
-        key, _, successor = _rolled(make_key, alice, traveller, environment="test")
-        networks(key, "198.51.100.0/24", hours=[NOW + 7 * DAY], requests=42)
-        APIKey.objects.filter(pk=key.pk).update(last_used_at=NOW + 7 * DAY, last_used_ip="198.51.100.9")
-        login(client, alice)
-        page = client.get(f"/orgs/{key.organization.slug}/keys/{key.id}/")
-        assert b"Who is still on this key" in page.content
-        assert b"198.51.100.0/24" in page.content and b"198.51.100.9" in page.content
-        assert successor.display_prefix.encode() in page.content

@@ -11,9 +11,8 @@ from django.utils import timezone
 
 from audit.models import AuditEvent
 from keys import encryption
-from keys.models import APIKey, KeyStatus, RotationPolicy, SealedReason, SealedSecret
+from keys.models import APIKey, KeyStatus, RotationPolicy, SealedSecret
 from keys.services import Code, KeyConflict, key_check, key_revoke, key_roll
-from keys.services.notices import expiry_notices_run
 from keys.services.rotation import rotation_policy_clear, rotation_policy_set, rotation_run
 from keys.tests.jobs_helpers import NOW, events, send_queued_emails
 
@@ -89,31 +88,6 @@ def test_the_sealed_secret_is_nowhere_in_plaintext_not_in_the_database_nor_the_l
     call_command("dumpdata", stdout=dump)
     assert secret not in dump.getvalue() and secret[16:48] not in dump.getvalue()
     assert secret[16:48] not in caplog.text
-
-
-def test_the_old_key_sunsets_when_grace_ends_and_an_unrevealed_secret_is_destroyed(make_key, alice, hook, api) -> None:  # type: ignore[no-untyped-def]
-    with time_machine.travel(NOW, tick=False) as traveller:
-        key, plaintext = make_key(environment="test", scopes=["keys:read"])
-        rotation_policy_set(key=key, actor=alice, interval=7 * DAY, grace=DAY)
-        traveller.shift(7 * DAY)
-        rotation_run()
-        successor = APIKey.objects.get(predecessor=key)
-
-        traveller.shift(timedelta(hours=12))
-        during = api.get("/api/v1/whoami", HTTP_AUTHORIZATION=f"Bearer {plaintext}")
-        assert during.status_code == 200
-        assert during["Deprecation"].startswith("@") and "GMT" in during["Sunset"]
-
-        traveller.shift(timedelta(hours=13))
-        assert api.get("/api/v1/whoami", HTTP_AUTHORIZATION=f"Bearer {plaintext}").status_code == 401
-        assert rotation_run().destroyed == 1 and rotation_run().destroyed == 0
-        sealed = SealedSecret.objects.get(key=successor)
-        assert (sealed.ciphertext, sealed.destroyed_reason) == ("", SealedReason.GRACE_ENDED)
-        assert expiry_notices_run() == 1 and expiry_notices_run() == 0
-
-    [expired] = events("key.expired")
-    assert expired["data"]["key"]["id"] == key.id and expired["data"]["reason"] == "grace_ended"
-    assert AuditEvent.objects.filter(action="key.successor_secret_destroyed", target_id=successor.id).count() == 1
 
 
 def test_a_key_rolled_by_hand_takes_its_policy_to_the_successor(make_key, alice) -> None:  # type: ignore[no-untyped-def]

@@ -57,10 +57,6 @@ def test_the_portal_create_form_explains_the_refusal(client, alice, org) -> None
 @pytest.mark.parametrize(
     ("overrides", "check_id"),
     [
-        ({"ANOMALY_EWMA_LAMBDA": 1.5}, "keys.E020"),
-        ({"ANOMALY_RATIO": 0.5}, "keys.E021"),
-        ({"KEYS_EXPIRY_NOTICE_DAYS": [7, 0]}, "keys.E022"),
-        ({"KEYS_EXPIRY_NOTICE_DAYS": []}, "keys.W020"),
         ({"KEYS_ROTATION_ALLOW_MINUTES": True, "DEBUG": False}, "keys.W021"),
     ],
 )

@@ -9,10 +9,12 @@ import time_machine
 
 from audit.services import audit_chain_check
 from keys import encryption
-from keys.models import Alert, AlertKind, AlertStatus, APIKey, SealedSecret
-from keys.services.notices import expiry_notices_run
+from keys.models import APIKey, SealedSecret
 from keys.services.rotation import rotation_policy_set, rotation_run
-from keys.tests.jobs_helpers import NOW, networks
+from keys.tests.jobs_helpers import NOW
+from monitoring.models import Alert, AlertKind, AlertStatus, UsageBucket
+from monitoring.services import expiry_notices_run
+from monitoring.tests.helpers import networks
 
 pytestmark = pytest.mark.django_db
 
@@ -30,18 +32,21 @@ def test_every_jobs_admin_page_renders_and_never_shows_a_sealed_secret(admin_cli
     networks(key, "203.0.113.0/24", hours=[NOW])
     alert = Alert.objects.create(organization=org, key=key, kind=AlertKind.SPIKE, hour=NOW, observed=900)
     audit_chain_check()
-    for model in ("alert", "rotationpolicy", "sealedsecret", "expirynotice", "notification", "usagenetwork"):
-        listing = admin_client.get(f"/admin/keys/{model}/")
+    UsageBucket.objects.create(key=key, hour=NOW, requests=3)
+    pages = [f"keys/{m}" for m in ("rotationpolicy", "sealedsecret", "notification")]
+    pages += [f"monitoring/{m}" for m in ("alert", "expirynotice", "usagenetwork", "usagebucket")]
+    for model in pages:
+        listing = admin_client.get(f"/admin/{model}/")
         assert listing.status_code == 200, model
         first = listing.context["cl"].result_list[0]
-        detail = admin_client.get(f"/admin/keys/{model}/{first.pk}/change/")
+        detail = admin_client.get(f"/admin/{model}/{first.pk}/change/")
         assert detail.status_code == 200, model
         for page in (listing, detail):
             assert secret.encode() not in page.content and sealed.ciphertext.encode() not in page.content
             assert b'name="_save"' not in page.content  # read-only
     assert admin_client.get("/admin/audit/auditchaincheck/").status_code == 200
     response = admin_client.post(
-        "/admin/keys/alert/", {"action": "resolve_selected", "_selected_action": [alert.pk]}, follow=True
+        "/admin/monitoring/alert/", {"action": "resolve_selected", "_selected_action": [alert.pk]}, follow=True
     )
     assert response.status_code == 200
     alert.refresh_from_db()

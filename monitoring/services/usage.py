@@ -1,4 +1,8 @@
-"""Moving usage counts into hourly buckets and `last_used_at`."""
+"""Moving usage counts into hourly buckets, source networks and `last_used_at`.
+
+The counts come from the recorder in keys/usage.py: through the Redis hashes it fills (`usage_rollup`,
+the beat job) or, without Redis, straight from its flush (`usage_apply`, installed as its sink).
+"""
 
 from __future__ import annotations
 
@@ -9,9 +13,10 @@ from datetime import UTC, datetime
 from django.db import connection, transaction
 from django.db.models import Case, DateTimeField, GenericIPAddressField, Q, Value, When
 
-from keys.models import APIKey, UsageBucket, UsageNetwork, UsageRollupBatch
+from keys.models import APIKey
 from keys.redis_client import get_redis, namespaced
 from keys.usage import PENDING_LAST_USED, PENDING_NETWORKS, PENDING_REQUESTS, NetworkCounts
+from monitoring.models import UsageBucket, UsageNetwork, UsageRollupBatch
 
 logger = logging.getLogger(__name__)
 

@@ -1,13 +1,18 @@
 from __future__ import annotations
 
+import time
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from keys.models import APIKey, UsageBucket, UsageRollupBatch
+from keys.models import APIKey
 from keys.redis_client import get_redis, namespaced
-from keys.services import usage_rollup
+from keys.services import client_certificate_register, signing_secret_create
+from keys.tests.pki import make_cert
 from keys.usage import PENDING_REQUESTS, recorder
+from monitoring.models import UsageBucket, UsageRollupBatch
+from monitoring.services import usage_rollup
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("keys.tests.company_api")]
 
@@ -52,7 +57,7 @@ def test_rollup_never_counts_a_batch_twice(api, make_key) -> None:  # type: igno
     # Simulate a roll-up that applied its batch and died before deleting it from Redis.
     client.rename(namespaced(PENDING_REQUESTS), namespaced(f"{PENDING_REQUESTS}:batch:crashed"))
     UsageRollupBatch.objects.create(batch_id="crashed")
-    from keys.services.usage import usage_apply
+    from monitoring.services.usage import usage_apply
 
     usage_apply(requests={(key.id, _hour()): 2}, failures={}, last_used={})
     usage_rollup()  # the retry sees the crashed batch was applied and only cleans it up
@@ -77,9 +82,7 @@ def test_counts_survive_a_failed_flush(make_key, monkeypatch) -> None:  # type: 
     def broken(**kwargs):  # type: ignore[no-untyped-def]
         raise ConnectionError("sink down")
 
-    import keys.services.usage as usage_module
-
-    monkeypatch.setattr(usage_module, "usage_apply", broken)
+    monkeypatch.setattr("keys.usage._direct_sink", broken)  # the sink monitoring installed in ready()
     monkeypatch.setattr("keys.usage.get_redis", lambda: None)
     with pytest.raises(ConnectionError):
         recorder.flush()
@@ -90,7 +93,7 @@ def test_counts_survive_a_failed_flush(make_key, monkeypatch) -> None:  # type: 
 
 
 def test_last_used_only_moves_forward(make_key) -> None:  # type: ignore[no-untyped-def]
-    from keys.services.usage import usage_apply
+    from monitoring.services.usage import usage_apply
 
     one, _ = make_key()
     two, _ = make_key()
@@ -106,3 +109,24 @@ def test_last_used_only_moves_forward(make_key) -> None:  # type: ignore[no-unty
     two.refresh_from_db()
     assert (int(one.last_used_at.timestamp()), one.last_used_ip) == (2_000_000_000, "192.0.2.1")
     assert (int(two.last_used_at.timestamp()), two.last_used_ip) == (1_100_000_000, "2001:db8::1")
+
+
+def test_usage_moves_last_used_forward_for_the_other_kinds(org, alice) -> None:  # type: ignore[no-untyped-def]
+    created, _ = signing_secret_create(
+        organization=org, actor=alice, name="S", scopes=["orders:write"], environment="test"
+    )
+    cert = client_certificate_register(
+        organization=org, actor=alice, name="P", scopes=["orders:read"], certificate_pem=make_cert("u").pem
+    )
+    now = time.time()
+    from monitoring.services.usage import usage_apply
+
+    usage_apply(
+        requests={(f"hs:{created.pk}", 0): 3},
+        failures={},
+        last_used={f"hs:{created.pk}": (now, "192.0.2.1"), f"cc:{cert.pk}": (now, "192.0.2.2"), "zz:nope": (now, "")},
+    )
+    created.refresh_from_db()
+    cert.refresh_from_db()
+    assert created.last_used_ip == "192.0.2.1" and created.last_used_at is not None
+    assert cert.last_used_ip == "192.0.2.2"

@@ -20,9 +20,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.services import audit_record
-from keys.models import APIKey, ClientCertificate, ExpiryNotice, KeyStatus, SigningSecret
-from keys.models.notices import EXPIRED
+from keys.models import APIKey, ClientCertificate, KeyStatus, SigningSecret
 from keys.services.notify import notification_queue, recipients_for
+from monitoring.models import EXPIRED, ExpiryNotice
 from webhooks.services import publish
 
 

@@ -13,9 +13,10 @@ from django.db import connection
 from django.utils import timezone
 
 from audit.models import AuditChainCheck
-from keys.models import Alert, APIKey, ExpiryNotice, Notification, RotationPolicy, SealedSecret
+from keys.models import APIKey, Notification, RotationPolicy, SealedSecret
 from keys.services.rotation import rotation_policy_set, rotation_run
-from keys.tests.jobs_helpers import buckets
+from monitoring.models import Alert, ExpiryNotice
+from monitoring.tests.helpers import buckets
 
 DAY = timedelta(days=1)
 
@@ -60,10 +61,10 @@ def _assert_done_once(work: dict[str, APIKey]) -> None:
 @pytest.mark.django_db(transaction=True)
 def test_every_beat_job_queued_twice_does_its_work_once(make_key, alice, eager_celery) -> None:  # type: ignore[no-untyped-def]
     assert {
-        "keys.tasks.usage_rollup",
+        "monitoring.tasks.usage_rollup",
         "keys.tasks.rotate_due_keys",
-        "keys.tasks.send_expiry_notices",
-        "keys.tasks.scan_anomalies",
+        "monitoring.tasks.send_expiry_notices",
+        "monitoring.tasks.scan_anomalies",
         "keys.tasks.sweep_notifications",
         "audit.tasks.verify_audit_chain",
         "oauth.tasks.clear_expired_tokens",

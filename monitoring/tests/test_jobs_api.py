@@ -9,9 +9,10 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from conftest import login
-from keys.models import Alert, AlertKind, AlertStatus, APIKey, RotationPolicy
+from keys.models import APIKey, RotationPolicy
 from keys.services import key_revoke
 from keys.tests.jobs_helpers import NOW
+from monitoring.models import Alert, AlertKind, AlertStatus
 
 pytestmark = pytest.mark.django_db
 

@@ -28,15 +28,13 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import User
 from audit.services import audit_record
-from keys.models import Alert, AlertKind, AlertStatus, APIKey, KeyStatus, UsageBucket, UsageNetwork
-from keys.services.errors import KeyConflict
+from keys.models import APIKey, KeyStatus
 from keys.services.notify import notification_queue, recipients_for
+from monitoring.models import Alert, AlertKind, AlertStatus, UsageBucket, UsageNetwork
 from webhooks.services import publish
 
 # Hours of history behind each baseline; with λ = 0.3 the weight of the oldest is ~1e-26.
@@ -356,56 +354,6 @@ def _announce(alert: Alert) -> None:
             "key_path": reverse("keys:detail", args=[org.slug, key.id]),
         },
     )
-
-
-# --- people acting on alerts -----------------------------------------------------------------
-
-
-def _person(actor: Any) -> tuple[User | None, str]:
-    if isinstance(actor, User):
-        return actor, actor.email
-    return None, f"key {getattr(actor, 'display_prefix', actor)}"
-
-
-def _record(action: str, alert: Alert, actor: Any, request: HttpRequest | None) -> None:
-    user, label = _person(actor)
-    audit_record(
-        action=action,
-        organization=alert.organization,
-        actor=user,
-        actor_label=label,
-        target_type="api_key",
-        target_id=alert.key_id,
-        request=request,
-        metadata={"alert": alert.summary()},
-    )
-
-
-def alert_acknowledge(*, alert: Alert, actor: User | APIKey, request: HttpRequest | None = None) -> Alert:
-    """Mark an open alert as seen (it leaves the banner). Acknowledging twice is a no-op."""
-    with transaction.atomic():
-        locked = Alert.objects.select_for_update().select_related("organization").get(pk=alert.pk)
-        if locked.status == AlertStatus.RESOLVED:
-            raise KeyConflict("This alert is already resolved.")
-        if locked.status == AlertStatus.ACKNOWLEDGED:
-            return locked
-        locked.status, locked.acknowledged_at = AlertStatus.ACKNOWLEDGED, timezone.now()
-        locked.acknowledged_by = _person(actor)[0]
-        locked.save(update_fields=["status", "acknowledged_at", "acknowledged_by"])
-        _record("alert.acknowledged", locked, actor, request)
-    return locked
-
-
-def alert_resolve(*, alert: Alert, actor: User | APIKey, request: HttpRequest | None = None) -> Alert:
-    """Close an alert. The same anomaly raises a new alert only after the cooldown. Idempotent."""
-    with transaction.atomic():
-        locked = Alert.objects.select_for_update().select_related("organization").get(pk=alert.pk)
-        if locked.status == AlertStatus.RESOLVED:
-            return locked
-        locked.status, locked.resolved_at, locked.resolved_by = AlertStatus.RESOLVED, timezone.now(), _person(actor)[0]
-        locked.save(update_fields=["status", "resolved_at", "resolved_by"])
-        _record("alert.resolved", locked, actor, request)
-    return locked
 
 
 def usage_networks_prune(*, now: datetime | None = None) -> int:

@@ -8,9 +8,10 @@ from datetime import timedelta
 import pytest
 import time_machine
 
-from keys.models import Alert, AlertKind, AlertStatus, UsageBucket
-from keys.services.anomalies import alert_resolve, anomaly_scan
-from keys.tests.jobs_helpers import NOW, buckets, events, hour, networks, send_queued_emails
+from keys.tests.jobs_helpers import NOW, events, hour, send_queued_emails
+from monitoring.models import Alert, AlertKind, AlertStatus, UsageBucket
+from monitoring.services import alert_resolve, anomaly_scan
+from monitoring.tests.helpers import buckets, networks
 
 pytestmark = pytest.mark.django_db
 

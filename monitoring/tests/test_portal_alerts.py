@@ -6,8 +6,8 @@ import pytest
 
 from audit.models import AuditEvent
 from conftest import login
-from keys.models import Alert, AlertKind, AlertStatus
 from keys.tests.jobs_helpers import NOW
+from monitoring.models import Alert, AlertKind, AlertStatus
 
 pytestmark = pytest.mark.django_db
 

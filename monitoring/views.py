@@ -10,11 +10,11 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts.models import Organization
-from keys.models import Alert, AlertKind, AlertStatus
-from keys.selectors_jobs import alert_counts, alerts_for_org
-from keys.services import anomalies
 from keys.services.errors import KeyConflict
 from keys.views import _member
+from monitoring.models import Alert, AlertKind, AlertStatus
+from monitoring.selectors import alert_counts, alerts_for_org
+from monitoring.services import alerts
 
 PAGE_SIZE = 25
 
@@ -38,7 +38,7 @@ def alert_list(request: HttpRequest, slug: str) -> HttpResponse:
         "kinds": AlertKind.choices,
         "counts": alert_counts(org),
     }
-    return render(request, "keys/alerts.html", context)
+    return render(request, "monitoring/alerts.html", context)
 
 
 def _alert(membership_org: Organization, alert_id: str) -> Alert:
@@ -53,7 +53,7 @@ def _alert(membership_org: Organization, alert_id: str) -> Alert:
 def _act(request: HttpRequest, slug: str, alert_id: str, *, resolve: bool) -> HttpResponse:
     membership = _member(request, slug, write=True)
     alert = _alert(membership.organization, alert_id)
-    service = anomalies.alert_resolve if resolve else anomalies.alert_acknowledge
+    service = alerts.alert_resolve if resolve else alerts.alert_acknowledge
     try:
         service(alert=alert, actor=request.user, request=request)  # type: ignore[arg-type]
     except KeyConflict as exc:

@@ -11,12 +11,13 @@ from django.core import mail
 from accounts.models import Membership, Role
 from accounts.services import user_signup
 from conftest import PASSWORD
-from keys.models import ExpiryNotice, Notification
+from keys.models import Notification
 from keys.services import client_certificate_register, key_update, signing_secret_create
-from keys.services.notices import expiry_notices_run
 from keys.services.notify import notification_send, notifications_due
 from keys.tests.jobs_helpers import NOW, events, send_queued_emails
 from keys.tests.pki import make_cert
+from monitoring.models import ExpiryNotice
+from monitoring.services import expiry_notices_run
 
 pytestmark = pytest.mark.django_db
 

@@ -2,7 +2,7 @@
 the expiry notice and the rotation emails (to files), and delivers the events to a webhook receiver.
 
 The worker runs `celery -A config worker -B` in a subprocess against pytest-django's test database
-(this test commits: transactional_db) and the Redis broker, with `keys.tests.e2e_settings` (the key
+(this test commits: transactional_db) and the Redis broker, with `monitoring.tests.e2e_settings` (the key
 jobs every 2 s) and Django's file email backend writing into a temporary folder.
 """
 
@@ -27,8 +27,9 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from keys.models import APIKey, ExpiryNotice, RotationPolicy, SealedSecret
+from keys.models import APIKey, RotationPolicy, SealedSecret
 from keys.services.rotation import rotation_policy_set
+from monitoring.models import ExpiryNotice
 from webhooks.services import endpoint_create
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -105,7 +106,7 @@ def worker_and_beat(tmp_path: Path) -> Iterator[tuple[Path, Path]]:
     mail_dir.mkdir()
     env = {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": "keys.tests.e2e_settings",
+        "DJANGO_SETTINGS_MODULE": "monitoring.tests.e2e_settings",
         "DATABASE_URL": _database_url(),
         "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
         "EMAIL_FILE_PATH": str(mail_dir),

@@ -7,7 +7,7 @@ import os
 from config.settings import *  # noqa: F403
 from config.settings import CELERY_BEAT_SCHEDULE as _SCHEDULE
 
-FAST = {"keys-rotation", "keys-expiry-notices", "keys-notifications-sweep", "webhooks-sweep"}
+FAST = {"keys-rotation", "monitoring-expiry-notices", "keys-notifications-sweep", "webhooks-sweep"}
 CELERY_BEAT_SCHEDULE = {name: {**entry, "schedule": 2.0} for name, entry in _SCHEDULE.items() if name in FAST}
 # The file email backend's folder (the app's settings have no env var for it: production sends SMTP).
 EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", "")

@@ -7,10 +7,10 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from keys.models import UsageBucket, UsageNetwork
 from keys.redis_client import get_redis, namespaced
-from keys.services import usage_rollup
 from keys.usage import recorder, source_network
+from monitoring.models import UsageBucket, UsageNetwork
+from monitoring.services import usage_rollup
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("keys.tests.company_api")]
 
@@ -60,17 +60,17 @@ def test_networks_survive_a_failed_flush(make_key, monkeypatch) -> None:  # type
     key, _ = make_key()
     monkeypatch.setattr("keys.usage.get_redis", lambda: None)
     recorder.record(key.id, "192.0.2.1", ok=True)
-    import keys.services.usage as usage_module
+    import keys.usage as usage_module
 
-    real = usage_module.usage_apply
+    real = usage_module._direct_sink
 
     def broken(**kwargs):  # type: ignore[no-untyped-def]
         raise ConnectionError("sink down")
 
-    monkeypatch.setattr(usage_module, "usage_apply", broken)
+    monkeypatch.setattr(usage_module, "_direct_sink", broken)  # the sink monitoring installed in ready()
     with pytest.raises(ConnectionError):
         recorder.flush()
-    monkeypatch.setattr(usage_module, "usage_apply", real)
+    monkeypatch.setattr(usage_module, "_direct_sink", real)
     recorder.record(key.id, "192.0.2.2", ok=True)
     recorder.flush()
     assert seen(key) == {("192.0.2.0/24", 2, 0)}
@@ -87,7 +87,7 @@ def test_a_rollup_that_crashes_halfway_loses_and_doubles_nothing(api, make_key, 
     recorder.flush()
     assert client.hlen(namespaced("usage:nets")) == 2
 
-    import keys.services.usage as usage_module
+    import monitoring.services.usage as usage_module
 
     real = usage_module.usage_apply
 
