@@ -384,7 +384,7 @@ def _record(action: str, alert: Alert, actor: Any, request: HttpRequest | None) 
 def alert_acknowledge(*, alert: Alert, actor: User | APIKey, request: HttpRequest | None = None) -> Alert:
     """Mark an open alert as seen (it leaves the banner). Acknowledging twice is a no-op."""
     with transaction.atomic():
-        locked = Alert.objects.select_for_update().select_related("organization").get(pk=alert.pk)
+        locked = Alert.objects.select_for_update(of=("self",)).select_related("organization").get(pk=alert.pk)
         if locked.status == AlertStatus.RESOLVED:
             raise KeyConflict("This alert is already resolved.")
         if locked.status == AlertStatus.ACKNOWLEDGED:
@@ -399,7 +399,7 @@ def alert_acknowledge(*, alert: Alert, actor: User | APIKey, request: HttpReques
 def alert_resolve(*, alert: Alert, actor: User | APIKey, request: HttpRequest | None = None) -> Alert:
     """Close an alert. The same anomaly raises a new alert only after the cooldown. Idempotent."""
     with transaction.atomic():
-        locked = Alert.objects.select_for_update().select_related("organization").get(pk=alert.pk)
+        locked = Alert.objects.select_for_update(of=("self",)).select_related("organization").get(pk=alert.pk)
         if locked.status == AlertStatus.RESOLVED:
             return locked
         locked.status, locked.resolved_at, locked.resolved_by = AlertStatus.RESOLVED, timezone.now(), _person(actor)[0]
