@@ -44,8 +44,8 @@ class AuditEvent(models.Model):
     ip = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.CharField(max_length=300, blank=True)
     metadata = models.JSONField(default=dict, blank=True)
-    # The hash chain (audit.chain): each row's hash covers its content and the previous row's hash,
-    # so a changed, removed or reordered row breaks every hash after it.
+    # The hash chains (audit.chain), one per organization: each row's hash covers its content and the
+    # hash of the row before it in its chain, so a changed, removed or reordered row breaks the chain.
     prev_hash = models.CharField(max_length=64, blank=True, editable=False)
     hash = models.CharField(max_length=64, blank=True, editable=False)
 
@@ -53,7 +53,11 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ("-created_at", "-id")
-        indexes = [models.Index(fields=("organization", "-created_at"))]
+        indexes = [
+            models.Index(fields=("organization", "-created_at")),
+            # A chain's head: the newest id of one organization (audit.chain.head).
+            models.Index(fields=("organization", "-id"), name="audit_event_chain_head"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.actor_label or 'system'} {self.action} {self.target_id}"
@@ -69,7 +73,8 @@ class AuditEvent(models.Model):
 
 class AuditChainCheck(models.Model):
     """One verification of the audit log's hash chain. The daily job claims its day with the unique
-    `day`, so two beats check once; the head it verified is kept so the next check notices a cut tail."""
+    `day`, so two beats check once; the head of every chain it verified is kept (`heads`) so the next
+    check notices a cut tail in any of them."""
 
     day = models.DateField(unique=True)
     started_at = models.DateTimeField(default=timezone.now)
@@ -79,6 +84,8 @@ class AuditChainCheck(models.Model):
     last_event_id = models.BigIntegerField(null=True, blank=True)
     last_hash = models.CharField(max_length=64, blank=True)
     first_bad_id = models.BigIntegerField(null=True, blank=True)
+    # {chain: [event id, hash]}: the chain is the organization's id, or "-" for events without one.
+    heads = models.JSONField(default=dict, blank=True)
     message = models.CharField(max_length=300, blank=True)
 
     class Meta:

@@ -85,11 +85,10 @@ def audit_record(
         metadata=chain.normalize_metadata(metadata),
     )
     with transaction.atomic():
-        # The chain lock is held until the caller's transaction commits (see audit.chain).
-        chain.lock()
-        event.created_at = timezone.now()  # after the lock, so times rise with ids
-        last = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first()
-        event.prev_hash = last or chain.GENESIS
+        # Only this organization's chain is locked, until the caller's transaction commits (see audit.chain).
+        chain.lock(event.organization_id)
+        event.created_at = timezone.now()  # after the lock, so times rise with ids within the chain
+        event.prev_hash = chain.head(event.organization_id)
         event.hash = chain.link(event.prev_hash, event)
         event.save(force_insert=True)
     return event
@@ -121,6 +120,7 @@ def audit_chain_check(*, today: date | None = None) -> AuditChainCheck | None:
     check.events_checked = report.checked
     check.last_event_id = report.last_id
     check.last_hash = report.last_hash
+    check.heads = report.heads
     check.first_bad_id = report.first_bad_id
     check.message = report.message[:300]
     check.save()
@@ -133,15 +133,22 @@ def audit_chain_check(*, today: date | None = None) -> AuditChainCheck | None:
 
 
 def audit_chain_verify() -> chain.Report:
-    """Check the whole chain, and that the newest event an earlier check saw still has the hash it had."""
+    """Check every chain, and that each chain's newest event an earlier check saw still has the hash it had."""
     report = chain.verify()
     if not report.ok:
         return report
-    earlier = AuditChainCheck.objects.filter(ok=True, last_event_id__isnull=False).order_by("-finished_at").first()
-    if earlier is not None and earlier.last_event_id is not None:
-        seen = AuditEvent.objects.filter(pk=earlier.last_event_id).values_list("hash", flat=True).first()
-        if seen != earlier.last_hash:
+    earlier = AuditChainCheck.objects.filter(ok=True).exclude(heads={}).order_by("-finished_at").first()
+    if earlier is None:
+        return report
+    seen = {int(event_id): digest for event_id, digest in earlier.heads.values()}
+    ids = sorted(seen)
+    found: dict[int, str] = {}
+    for start in range(0, len(ids), 1000):
+        found.update(AuditEvent.objects.filter(pk__in=ids[start : start + 1000]).values_list("pk", "hash"))
+    for event_id in ids:
+        if found.get(event_id) != seen[event_id]:
             report.ok = False
-            report.first_bad_id = earlier.last_event_id
-            report.message = f"Event {earlier.last_event_id}, verified on {earlier.day}, is missing or changed."
+            report.first_bad_id = event_id
+            report.message = f"Event {event_id}, verified on {earlier.day}, is missing or changed."
+            break
     return report

@@ -121,7 +121,11 @@ def certificate_authority_revoke(
     reason = _clean_reason(reason)
     user, _ = actor_parts(actor)
     with transaction.atomic():
-        locked = CertificateAuthority.objects.select_for_update().select_related("organization").get(pk=authority.pk)
+        locked = (
+            CertificateAuthority.objects.select_for_update(of=("self",))
+            .select_related("organization")
+            .get(pk=authority.pk)
+        )
         if locked.status == KeyStatus.REVOKED:
             return locked
         locked.status = KeyStatus.REVOKED
@@ -247,7 +251,11 @@ def client_certificate_revoke(
     reason = _clean_reason(reason)
     user, _ = actor_parts(actor)
     with transaction.atomic():
-        locked = ClientCertificate.objects.select_for_update().select_related("organization").get(pk=certificate.pk)
+        locked = (
+            ClientCertificate.objects.select_for_update(of=("self",))
+            .select_related("organization")
+            .get(pk=certificate.pk)
+        )
         if locked.status == KeyStatus.REVOKED:
             return locked
         now = timezone.now()

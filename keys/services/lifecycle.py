@@ -130,7 +130,7 @@ def key_roll(
         raise ValidationError({"grace": f"The grace period is between 0 and {MAX_GRACE.days} days."})
     now = timezone.now()
     with transaction.atomic():
-        old = APIKey.objects.select_for_update().select_related("organization").get(pk=key.pk)
+        old = APIKey.objects.select_for_update(of=("self",)).select_related("organization").get(pk=key.pk)
         if APIKey.objects.filter(predecessor=old).exists():
             raise KeyConflict("This key has already been rolled.")
         if not old.is_active(now):
@@ -174,7 +174,7 @@ def key_revoke(*, key: APIKey, actor: Actor | None, reason: str = "", request: H
     if len(reason) > 200:
         raise ValidationError({"reason": "The reason is at most 200 characters."})
     with transaction.atomic():
-        locked = APIKey.objects.select_for_update().select_related("organization").get(pk=key.pk)
+        locked = APIKey.objects.select_for_update(of=("self",)).select_related("organization").get(pk=key.pk)
         if locked.status == KeyStatus.REVOKED:
             return locked
         now = timezone.now()
@@ -195,7 +195,7 @@ def _set_status(
     key: APIKey, actor: Actor | None, request: HttpRequest | None, *, to: str, frm: str, action: str
 ) -> APIKey:
     with transaction.atomic():
-        locked = APIKey.objects.select_for_update().select_related("organization").get(pk=key.pk)
+        locked = APIKey.objects.select_for_update(of=("self",)).select_related("organization").get(pk=key.pk)
         if locked.status == to:
             return locked
         if locked.status != frm:
@@ -231,7 +231,7 @@ def key_update(
 ) -> APIKey:
     """Change a key's name, networks, expiry, limit or metadata, or narrow its scopes (never widen)."""
     with transaction.atomic():
-        locked = APIKey.objects.select_for_update().select_related("organization").get(pk=key.pk)
+        locked = APIKey.objects.select_for_update(of=("self",)).select_related("organization").get(pk=key.pk)
         if locked.status == KeyStatus.REVOKED:
             raise KeyConflict("A revoked key cannot be changed.")
         changes: dict[str, Any] = {}

@@ -103,7 +103,7 @@ def rotation_policy_set(
     if grace >= interval:
         raise ValidationError({"grace": "The grace period must be shorter than the rotation interval."})
     with transaction.atomic():
-        locked = APIKey.objects.select_for_update().select_related("organization").get(pk=key.pk)
+        locked = APIKey.objects.select_for_update(of=("self",)).select_related("organization").get(pk=key.pk)
         if not locked.is_active() or locked.grace_until is not None:
             raise KeyConflict(
                 f"Only active keys that are not rolling get a rotation policy; this key is {locked.state}."
@@ -140,7 +140,12 @@ def rotation_policy_clear(*, key: APIKey, actor: User | APIKey, request: HttpReq
 def rotation_rotate_now(*, key: APIKey, actor: User | APIKey, request: HttpRequest | None = None) -> RotationPolicy:
     """Make the key's policy due now and queue the rotation job after commit (it rolls within seconds)."""
     with transaction.atomic():
-        policy = RotationPolicy.objects.select_for_update().select_related("key__organization").filter(key=key).first()
+        policy = (
+            RotationPolicy.objects.select_for_update(of=("self",))
+            .select_related("key__organization")
+            .filter(key=key)
+            .first()
+        )
         if policy is None:
             raise KeyConflict("Set a rotation policy first.")
         if not policy.key.is_active() or policy.key.grace_until is not None:
@@ -334,7 +339,12 @@ def sealed_secret_reveal(*, key: APIKey, actor: User, request: HttpRequest | Non
     """The successor's plaintext, exactly once: the ciphertext is erased in the same transaction."""
     now = timezone.now()
     with transaction.atomic():
-        sealed = SealedSecret.objects.select_for_update().select_related("key__organization").filter(key=key).first()
+        sealed = (
+            SealedSecret.objects.select_for_update(of=("self",))
+            .select_related("key__organization")
+            .filter(key=key)
+            .first()
+        )
         if sealed is None or not sealed.is_available:
             raise KeyConflict("This key's secret was already revealed or destroyed. Roll the key to get a new secret.")
         if sealed.destroy_at <= now or not sealed.key.is_active(now):

@@ -114,7 +114,7 @@ def signing_secret_rotate(
     now = timezone.now()
     plaintext = _new_secret()
     with transaction.atomic():
-        locked = SigningSecret.objects.select_for_update().select_related("organization").get(pk=secret.pk)
+        locked = SigningSecret.objects.select_for_update(of=("self",)).select_related("organization").get(pk=secret.pk)
         if not locked.is_active(now):
             raise KeyConflict(f"Only active signing secrets can be rotated; this one is {locked.state}.")
         until = now + grace
@@ -160,7 +160,7 @@ def signing_secret_revoke(
         raise ValidationError({"reason": "The reason is at most 200 characters."})
     user, _ = actor_parts(actor)
     with transaction.atomic():
-        locked = SigningSecret.objects.select_for_update().select_related("organization").get(pk=secret.pk)
+        locked = SigningSecret.objects.select_for_update(of=("self",)).select_related("organization").get(pk=secret.pk)
         if locked.status == KeyStatus.REVOKED:
             return locked
         now = timezone.now()
@@ -202,7 +202,7 @@ def signing_secret_update(
 ) -> SigningSecret:
     """Change the name, networks, expiry, limit or metadata, or narrow the scopes (never widen)."""
     with transaction.atomic():
-        locked = SigningSecret.objects.select_for_update().select_related("organization").get(pk=secret.pk)
+        locked = SigningSecret.objects.select_for_update(of=("self",)).select_related("organization").get(pk=secret.pk)
         if locked.status == KeyStatus.REVOKED:
             raise KeyConflict("A revoked signing secret cannot be changed.")
         changes: dict[str, Any] = {}

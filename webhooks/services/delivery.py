@@ -207,7 +207,11 @@ def delivery_retry(*, delivery: Delivery, actor: Any, request: HttpRequest | Non
     """Send a message to its endpoint again now, restarting the retry schedule (also after a success)."""
     now = timezone.now()
     with transaction.atomic():
-        locked = Delivery.objects.select_for_update().select_related("endpoint__organization").get(pk=delivery.pk)
+        locked = (
+            Delivery.objects.select_for_update(of=("self",))
+            .select_related("endpoint__organization")
+            .get(pk=delivery.pk)
+        )
         endpoint = locked.endpoint
         if not endpoint.is_enabled:
             raise WebhookConflict("Enable the endpoint before retrying its deliveries.")
@@ -236,7 +240,7 @@ def deliveries_recover(*, endpoint: Endpoint, actor: Any, since: datetime, reque
     if since < now - RECOVER_WINDOW:
         raise ValidationError({"since": f"Recovery reaches back at most {RECOVER_WINDOW.days} days."})
     with transaction.atomic():
-        locked = Endpoint.objects.select_for_update().select_related("organization").get(pk=endpoint.pk)
+        locked = Endpoint.objects.select_for_update(of=("self",)).select_related("organization").get(pk=endpoint.pk)
         if not locked.is_enabled:
             raise WebhookConflict("Enable the endpoint before recovering its failed messages.")
         failed = Delivery.objects.filter(endpoint=locked, status=DeliveryStatus.FAILED, message__created_at__gte=since)

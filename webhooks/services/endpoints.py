@@ -241,7 +241,7 @@ def endpoint_disable(
         raise ValidationError({"reason": "Unknown reason."})
     now = timezone.now()
     with transaction.atomic():
-        locked = Endpoint.objects.select_for_update().select_related("organization").get(pk=endpoint.pk)
+        locked = Endpoint.objects.select_for_update(of=("self",)).select_related("organization").get(pk=endpoint.pk)
         if not locked.is_enabled:
             return locked
         locked.is_enabled = False
@@ -281,7 +281,7 @@ def endpoint_disable(
 def endpoint_enable(*, endpoint: Endpoint, actor: Any, request: HttpRequest | None = None) -> Endpoint:
     """Resume deliveries of new events; recover the failed ones with `deliveries_recover`."""
     with transaction.atomic():
-        locked = Endpoint.objects.select_for_update().select_related("organization").get(pk=endpoint.pk)
+        locked = Endpoint.objects.select_for_update(of=("self",)).select_related("organization").get(pk=endpoint.pk)
         if locked.is_enabled:
             return locked
         locked.is_enabled = True
@@ -354,7 +354,7 @@ def endpoint_secret_rotate(
     now = timezone.now()
     grace_until = now + grace
     with transaction.atomic():
-        locked = Endpoint.objects.select_for_update().select_related("organization").get(pk=endpoint.pk)
+        locked = Endpoint.objects.select_for_update(of=("self",)).select_related("organization").get(pk=endpoint.pk)
         older = EndpointSecret.objects.active(now).filter(endpoint=locked)
         older.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=grace_until)).update(expires_at=grace_until)
         plaintext = _new_secret(locked, now)
