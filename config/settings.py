@@ -451,9 +451,10 @@ ANOMALY_COOLDOWN_HOURS = env_int("ANOMALY_COOLDOWN_HOURS", 6)
 CELERY_BEAT_SCHEDULE["keys-rotation"] = {"task": "keys.tasks.rotate_due_keys", "schedule": 60.0}
 CELERY_BEAT_SCHEDULE["keys-expiry-notices"] = {"task": "keys.tasks.send_expiry_notices", "schedule": 300.0}
 CELERY_BEAT_SCHEDULE["keys-anomaly-scan"] = {"task": "keys.tasks.scan_anomalies", "schedule": 300.0}
-CELERY_BEAT_SCHEDULE["keys-notifications-sweep"] = {"task": "keys.tasks.sweep_notifications", "schedule": 300.0}
 CELERY_BEAT_SCHEDULE["keys-usage-networks-prune"] = {"task": "keys.tasks.prune_usage_networks", "schedule": 3600.0}
 # Tried hourly, done once a day (the day is claimed), so a beat restarted often still checks daily.
+# The email outbox (accounts/outbox.py): emails whose task was lost are sent again.
+CELERY_BEAT_SCHEDULE["accounts-email-sweep"] = {"task": "accounts.tasks.sweep_emails", "schedule": 300.0}
 CELERY_BEAT_SCHEDULE["audit-chain-check"] = {"task": "audit.tasks.verify_audit_chain", "schedule": 3600.0}
 
 LOGGING = {

@@ -1,5 +1,5 @@
 """The jobs' records in the admin: alerts (acknowledge/resolve in bulk), rotation policies, sealed successors,
-expiry notices, emails and per-network usage. Read-only; never a secret, ciphertext or hash."""
+expiry notices and per-network usage (the email outbox is in accounts/admin.py). Read-only; never a secret, ciphertext or hash."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from keys.models import (
     Alert,
     AlertStatus,
     ExpiryNotice,
-    Notification,
     RotationPolicy,
     SealedSecret,
     UsageNetwork,
@@ -90,27 +89,6 @@ class ExpiryNoticeAdmin(_ReadOnly):
     list_filter = ("credential_kind", "threshold_days")
     search_fields = ("credential_id", "organization__slug")
     readonly_fields = [f.name for f in ExpiryNotice._meta.fields]
-
-
-@admin.register(Notification)
-class NotificationAdmin(_ReadOnly):
-    list_display = ("template", "organization", "created_at", "sent_at", "attempts", "last_error")
-    list_filter = ("template", ("sent_at", admin.EmptyFieldListFilter))
-    search_fields = ("template", "organization__slug")
-    readonly_fields = [f.name for f in Notification._meta.fields]
-    actions = ("send_again",)
-
-    def has_send_permission(self, request: HttpRequest) -> bool:
-        return bool(request.user.has_perm("keys.change_notification"))
-
-    @admin.action(description="Send unsent emails now", permissions=["send"])
-    def send_again(self, request: HttpRequest, queryset: QuerySet[Notification]) -> None:
-        from keys.tasks import send_notification
-
-        ids = list(queryset.filter(sent_at__isnull=True).values_list("pk", flat=True))
-        for notification_id in ids:
-            send_notification.delay(notification_id)
-        self.message_user(request, f"Queued {len(ids)} email(s).", messages.SUCCESS)
 
 
 @admin.register(UsageNetwork)

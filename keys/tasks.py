@@ -5,7 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.db import DatabaseError
 
-from keys.services import anomalies, notices, notify, rotation
+from keys.services import anomalies, notices, rotation
 from keys.services import usage_rollup as usage_rollup_service
 
 
@@ -45,21 +45,6 @@ def send_expiry_notices() -> int:
 def scan_anomalies() -> int:
     """Every 5 minutes: run the anomaly detectors and raise alerts (deduplicated, with a cooldown)."""
     return len(anomalies.anomaly_scan().raised)
-
-
-@shared_task(acks_late=True, ignore_result=True, autoretry_for=(Exception,), retry_backoff=30, max_retries=8)
-def send_notification(notification_id: int) -> bool:
-    """Send one queued email; a copy of this task, or a sent one, sends nothing."""
-    return notify.notification_send(notification_id=notification_id)
-
-
-@shared_task(acks_late=True, ignore_result=True)
-def sweep_notifications() -> int:
-    """Every 5 minutes: queue emails whose task was lost (broker down at commit, retries exhausted, crashed worker)."""
-    due = notify.notifications_due()
-    for notification_id in due:
-        send_notification.delay(notification_id)
-    return len(due)
 
 
 @shared_task(acks_late=True, ignore_result=True, autoretry_for=(DatabaseError,), retry_backoff=60, max_retries=3)

@@ -6,7 +6,7 @@ from keys.models.alerts import Alert, AlertKind, AlertStatus, UsageNetwork
 from keys.models.api_keys import APIKey, Environment, KeyStatus, UsageBucket, UsageRollupBatch
 from keys.models.certificates import CertificateAuthority, ClientCertificate, MatchType
 from keys.models.credentials import Credential
-from keys.models.notices import ExpiryNotice, Notification
+from keys.models.notices import ExpiryNotice
 from keys.models.rotation import RotationPolicy, SealedReason, SealedSecret
 from keys.models.signing import SigningSecret
 
@@ -22,7 +22,6 @@ __all__ = [
     "ExpiryNotice",
     "KeyStatus",
     "MatchType",
-    "Notification",
     "RotationPolicy",
     "SealedReason",
     "SealedSecret",

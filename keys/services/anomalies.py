@@ -33,10 +33,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.outbox import email_queue, recipients_for
 from audit.services import audit_record
 from keys.models import Alert, AlertKind, AlertStatus, APIKey, KeyStatus, UsageBucket, UsageNetwork
 from keys.services.errors import KeyConflict
-from keys.services.notify import notification_queue, recipients_for
 from webhooks.services import publish
 
 # Hours of history behind each baseline; with λ = 0.3 the weight of the oldest is ~1e-26.
@@ -336,7 +336,7 @@ def _announce(alert: Alert) -> None:
         target_id=key.id,
         metadata={"alert": alert.summary()},
     )
-    notification_queue(
+    email_queue(
         organization=org,
         template="usage_anomaly",
         recipients=recipients_for(org, creator=key.created_by),

@@ -38,11 +38,12 @@ def test_every_jobs_admin_page_renders_and_never_shows_a_sealed_secret(admin_cli
     networks(key, "203.0.113.0/24", hours=[NOW])
     alert = Alert.objects.create(organization=org, key=key, kind=AlertKind.SPIKE, hour=NOW, observed=900)
     audit_chain_check()
-    for model in ("alert", "rotationpolicy", "sealedsecret", "expirynotice", "notification", "usagenetwork"):
-        listing = admin_client.get(f"/admin/keys/{model}/")
+    models = ("alert", "rotationpolicy", "sealedsecret", "expirynotice", "usagenetwork")
+    for model in [f"keys/{name}" for name in models] + ["accounts/outboundemail"]:
+        listing = admin_client.get(f"/admin/{model}/")
         assert listing.status_code == 200, model
         first = listing.context["cl"].result_list[0]
-        detail = admin_client.get(f"/admin/keys/{model}/{first.pk}/change/")
+        detail = admin_client.get(f"/admin/{model}/{first.pk}/change/")
         assert detail.status_code == 200, model
         for page in (listing, detail):
             assert secret.encode() not in page.content and sealed.ciphertext.encode() not in page.content

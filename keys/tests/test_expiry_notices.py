@@ -8,13 +8,13 @@ import pytest
 import time_machine
 from django.core import mail
 
-from accounts.models import Membership, Role
+from accounts.models import Membership, OutboundEmail, Role
+from accounts.outbox import email_send, emails_due
 from accounts.services import user_signup
 from conftest import PASSWORD
-from keys.models import ExpiryNotice, Notification
+from keys.models import ExpiryNotice
 from keys.services import client_certificate_register, key_update, signing_secret_create
 from keys.services.notices import expiry_notices_run
-from keys.services.notify import notification_send, notifications_due
 from keys.tests.jobs_helpers import NOW, events, send_queued_emails
 from keys.tests.pki import make_cert
 
@@ -125,20 +125,20 @@ def test_a_failed_send_is_retried_later_and_never_sent_twice(make_key, monkeypat
     with time_machine.travel(NOW, tick=False) as traveller:
         make_key(environment="test", expires_at=NOW + 3 * DAY)
         expiry_notices_run()
-        notification = Notification.objects.get()
+        notification = OutboundEmail.objects.get()
 
         def broken(self, fail_silently=False):  # type: ignore[no-untyped-def]
             raise ConnectionRefusedError("smtp down")
 
         monkeypatch.setattr("django.core.mail.EmailMultiAlternatives.send", broken)
         with pytest.raises(ConnectionRefusedError):
-            notification_send(notification_id=notification.pk)
+            email_send(email_id=notification.pk)
         monkeypatch.undo()
         notification.refresh_from_db()
         assert (notification.sent_at, notification.attempts, notification.last_error) == (None, 1, "smtp down")
         traveller.shift(5 * 60)
-        assert notifications_due() == [notification.pk]  # the sweep picks it up
-        assert notification_send(notification_id=notification.pk) is True
-        assert notification_send(notification_id=notification.pk) is False  # a duplicate task sends nothing
-        assert notifications_due() == []
+        assert emails_due() == [notification.pk]  # the sweep picks it up
+        assert email_send(email_id=notification.pk) is True
+        assert email_send(email_id=notification.pk) is False  # a duplicate task sends nothing
+        assert emails_due() == []
     assert len(mail.outbox) == 1
