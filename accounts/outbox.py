@@ -15,7 +15,6 @@ sent once after commit, with retries.
 from __future__ import annotations
 
 import contextlib
-import logging
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -29,8 +28,6 @@ from django.utils import timezone
 
 from accounts.models import Membership, Organization, OutboundEmail, Role
 from lib.jobs import enqueue_on_commit
-
-logger = logging.getLogger(__name__)
 
 SEND_TASK = "accounts.tasks.send_email"
 # How long a worker may hold an email before another may send it (a crashed worker's claim expires).
