@@ -1,14 +1,16 @@
-"""Users, organizations, memberships and invitations in the admin."""
+"""Users, organizations, memberships, invitations and the email outbox in the admin."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from accounts.models import Invitation, Membership, Organization, User
+from accounts.models import Invitation, Membership, Organization, OutboundEmail, User
+from accounts.tasks import send_email
 
 
 @admin.register(User)
@@ -60,3 +62,30 @@ class InvitationAdmin(admin.ModelAdmin[Invitation]):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(OutboundEmail)
+class OutboundEmailAdmin(admin.ModelAdmin[OutboundEmail]):
+    """The outbox, read-only: what was sent, what waits and why. The context never holds a secret."""
+
+    list_display = ("template", "organization", "created_at", "sent_at", "cancelled_at", "attempts", "last_error")
+    list_filter = ("template", ("sent_at", admin.EmptyFieldListFilter))
+    search_fields = ("template", "organization__slug")
+    readonly_fields = [f.name for f in OutboundEmail._meta.fields]
+    actions = ("send_again",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_send_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.has_perm("accounts.change_outboundemail"))
+
+    @admin.action(description="Send unsent emails now", permissions=["send"])
+    def send_again(self, request: HttpRequest, queryset: QuerySet[OutboundEmail]) -> None:
+        ids = list(queryset.filter(sent_at__isnull=True, cancelled_at__isnull=True).values_list("pk", flat=True))
+        for email_id in ids:
+            send_email.delay(email_id)  # the claim in the task makes a duplicate harmless
+        self.message_user(request, f"Queued {len(ids)} email(s).", messages.SUCCESS)

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
 from accounts.models import Role, User
-from accounts.services import password_reset_allowed, sudo_confirm, sudo_is_active
+from accounts.services import password_reset_allowed, password_reset_queue, sudo_confirm, sudo_is_active
 from audit.services import client_ip
 
 
@@ -56,6 +56,19 @@ class ThrottledPasswordResetForm(PasswordResetForm):
         if not password_reset_allowed(ip=client_ip(self.request), email=email):
             raise ValidationError("Too many reset requests. Try again in an hour.")
         return email
+
+    def send_mail(  # type: ignore[override]
+        self,
+        subject_template_name: str,
+        email_template_name: str,
+        context: dict[str, Any],
+        from_email: str | None,
+        to_email: str,
+        html_email_template_name: str | None = None,
+    ) -> None:
+        """Queue the email in the outbox (sent once, retried) instead of sending it inline; the outbox
+        makes the link when it sends, so the token is never stored."""
+        password_reset_queue(user=context["user"], domain=context["domain"], protocol=context["protocol"])
 
 
 class PasswordConfirmMixin(forms.Form):

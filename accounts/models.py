@@ -138,3 +138,35 @@ class Invitation(models.Model):
     @property
     def is_pending(self) -> bool:
         return self.accepted_at is None and self.expires_at > timezone.now()
+
+
+class OutboundEmail(models.Model):
+    """An email in the outbox: written in the transaction of what caused it, sent by a task after commit.
+
+    A task claims it with a conditional UPDATE (`claimed_until`), sends, then stamps `sent_at`, so two
+    workers never send one email twice; a claim that outlives a crashed worker expires and the sweep
+    sends it again. The context holds names and ids only, never a secret: a link that carries one (an
+    invitation, a password reset) is minted when the email is sent (accounts/outbox.py).
+    """
+
+    organization = models.ForeignKey(Organization, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    template = models.CharField(max_length=64, help_text="templates/emails/<template>.txt, .html and _subject.txt")
+    context = models.JSONField(default=dict, blank=True)
+    recipients = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    cancelled_at = models.DateTimeField(
+        null=True, blank=True, help_text="Not sent because what it was about is gone (reason in last error)."
+    )
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        # The table of keys.Notification, where the outbox lived before (moved without copying a row).
+        db_table = "keys_notification"
+        verbose_name = "outbound email"
+        ordering = ("-created_at",)
+
+    def __str__(self) -> str:
+        return f"{self.template} to {len(self.recipients)} recipient(s)"

@@ -6,20 +6,23 @@ import hashlib
 import secrets
 import time
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import authenticate
+from django.contrib.auth.tokens import default_token_generator
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 from django.utils.text import slugify
 
 from accounts.models import Invitation, Membership, Organization, Role, User
+from accounts.outbox import EmailCancelled, email_queue
 from audit.services import audit_record
 
 SUDO_SESSION_KEY = "sudo_until"
@@ -110,7 +113,7 @@ def _token_hash(token: str) -> str:
 def invitation_create(
     *, membership: Membership, email: str, role: str, request: HttpRequest | None = None
 ) -> Invitation:
-    """Invite someone by email. The token goes only into the email; the database keeps its hash."""
+    """Invite someone by email, through the outbox. The token exists only in the email; the database keeps its hash."""
     if not membership.can("manage_members"):
         raise PermissionDenied("Only owners and admins can invite people.")
     if role not in Role.values:
@@ -121,13 +124,13 @@ def invitation_create(
     org = membership.organization
     if Membership.objects.filter(organization=org, user__email=email).exists():
         raise ValidationError({"email": "This person is already a member."})
-    token = secrets.token_urlsafe(32)
     with transaction.atomic():
         invitation = Invitation.objects.create(
             organization=org,
             email=email,
             role=role,
-            token_hash=_token_hash(token),
+            # Nobody ever holds this token: the working one is minted when the email is sent.
+            token_hash=_token_hash(secrets.token_urlsafe(32)),
             invited_by=membership.user,
             expires_at=timezone.now() + timedelta(days=INVITATION_DAYS),
         )
@@ -140,17 +143,62 @@ def invitation_create(
             request=request,
             metadata={"email": email, "role": role},
         )
-    url = settings.SITE_URL + reverse("accounts:invitation_accept", args=[token])
-    context = {"organization": org, "inviter": membership.user, "url": url, "role": invitation.get_role_display()}
-    transaction.on_commit(
-        lambda: send_mail(
-            subject=f"You're invited to {org.name} on {settings.SITE_NAME}",
-            message=render_to_string("emails/invitation.txt", context),
-            from_email=None,
-            recipient_list=[email],
+        inviter = membership.user
+        email_queue(
+            organization=org,
+            template="invitation",
+            context={
+                "invitation_id": invitation.pk,
+                "organization": {"name": org.name},
+                "inviter": {"name": inviter.name, "email": inviter.email},
+                "role": invitation.get_role_display(),
+            },
+            recipients=[email],
         )
-    )
     return invitation
+
+
+def invitation_email_context(context: dict[str, Any]) -> dict[str, Any]:
+    """The invitation link, minted as the email is sent (the outbox's send-time context for `invitation`).
+
+    Tokens are stored hashed, so the outbox cannot keep one to put in the email later: each send mints
+    a fresh token and stores its hash, and only that email's link works. Sending again (an SMTP error,
+    a worker that crashed after sending) replaces the link; an invitation no longer pending is not sent.
+    """
+    token = secrets.token_urlsafe(32)
+    minted = Invitation.objects.filter(
+        pk=context["invitation_id"], accepted_at__isnull=True, expires_at__gt=timezone.now()
+    ).update(token_hash=_token_hash(token))
+    if not minted:
+        raise EmailCancelled("The invitation was accepted, has expired or is gone.")
+    return {"url": settings.SITE_URL + reverse("accounts:invitation_accept", args=[token])}
+
+
+def password_reset_queue(*, user: User, domain: str, protocol: str) -> None:
+    """Email a password-reset link through the outbox; the link is made when the email is sent."""
+    email_queue(
+        organization=None,
+        template="password_reset",
+        context={"user_id": user.pk, "domain": domain, "protocol": protocol},
+        recipients=[user.email],
+    )
+
+
+def password_reset_email_context(context: dict[str, Any]) -> dict[str, Any]:
+    """The user, uid and token of a password-reset email, made as it is sent (never stored).
+
+    Django's reset tokens are derived from the user's password hash and last login, so they need no
+    storage, and one made at send time is as valid as one made at request time.
+    """
+    user = User.objects.filter(pk=context["user_id"], is_active=True).first()
+    if user is None or not user.has_usable_password():
+        raise EmailCancelled("The account is gone or cannot reset its password.")
+    return {
+        "user": user,
+        "email": user.email,
+        "uid": urlsafe_base64_encode(force_bytes(user.pk)),
+        "token": default_token_generator.make_token(user),
+    }
 
 
 def invitation_for_token(token: str) -> Invitation | None:

@@ -450,7 +450,6 @@ ANOMALY_NETWORK_LEARNING_DAYS = env_int("ANOMALY_NETWORK_LEARNING_DAYS", 7)
 ANOMALY_NETWORK_MEMORY_DAYS = env_int("ANOMALY_NETWORK_MEMORY_DAYS", 30)
 ANOMALY_COOLDOWN_HOURS = env_int("ANOMALY_COOLDOWN_HOURS", 6)
 CELERY_BEAT_SCHEDULE["keys-rotation"] = {"task": "keys.tasks.rotate_due_keys", "schedule": 60.0}
-CELERY_BEAT_SCHEDULE["keys-notifications-sweep"] = {"task": "keys.tasks.sweep_notifications", "schedule": 300.0}
 # The monitoring app's jobs (monitoring/tasks.py; renamed from keys-* with the move out of keys/, issue 9).
 CELERY_BEAT_SCHEDULE["monitoring-expiry-notices"] = {"task": "monitoring.tasks.send_expiry_notices", "schedule": 300.0}
 CELERY_BEAT_SCHEDULE["monitoring-anomaly-scan"] = {"task": "monitoring.tasks.scan_anomalies", "schedule": 300.0}
@@ -459,6 +458,8 @@ CELERY_BEAT_SCHEDULE["monitoring-usage-networks-prune"] = {
     "schedule": 3600.0,
 }
 # Tried hourly, done once a day (the day is claimed), so a beat restarted often still checks daily.
+# The email outbox (accounts/outbox.py): emails whose task was lost are sent again.
+CELERY_BEAT_SCHEDULE["accounts-email-sweep"] = {"task": "accounts.tasks.sweep_emails", "schedule": 300.0}
 CELERY_BEAT_SCHEDULE["audit-chain-check"] = {"task": "audit.tasks.verify_audit_chain", "schedule": 3600.0}
 
 LOGGING = {

@@ -5,9 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any, ClassVar
 
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.template.response import TemplateResponse
 from django.utils import timezone
 
 from audit.services import audit_record
@@ -80,7 +83,7 @@ class APIKeyAdmin(admin.ModelAdmin[APIKey]):
         "metadata",
     )
     readonly_fields = fields
-    actions = ("revoke_selected",)
+    actions = ("revoke_selected", "revoke_as_leaked")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return (
@@ -109,6 +112,38 @@ class APIKeyAdmin(admin.ModelAdmin[APIKey]):
             metadata={"keys": [k.id for k in keys], "count": len(keys)},
         )
         self.message_user(request, f"Revoked {len(keys)} key(s).", messages.SUCCESS)
+
+    @admin.action(description="Revoke as leaked", permissions=["revoke"])
+    def revoke_as_leaked(self, request: HttpRequest, queryset: QuerySet[APIKey]) -> TemplateResponse | None:
+        """Ask where the keys were found, then report each one leaked (revoke, audit, `key.leaked`)."""
+        form = LeakReportForm(request.POST if "apply" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            keys = list(queryset.select_related("organization"))
+            for key in keys:
+                services.key_report_leaked(
+                    key=key, actor=request.user, source_url=form.cleaned_data["source_url"], request=request
+                )
+            self.message_user(request, f"Revoked {len(keys)} key(s) as leaked.", messages.SUCCESS)
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Revoke as leaked",
+            "opts": self.model._meta,
+            "keys": queryset,
+            "form": form,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/keys/apikey/revoke_as_leaked.html", context)
+
+
+class LeakReportForm(forms.Form):
+    source_url = forms.URLField(
+        required=False,
+        max_length=500,
+        assume_scheme="https",
+        label="Where it was found",
+        help_text="The page, commit or log that exposed the keys (optional; sent in the key.leaked event).",
+    )
 
 
 # --- signing secrets and client certificates: never a secret, revoke action, audited ------------------

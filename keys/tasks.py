@@ -5,7 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.db import DatabaseError
 
-from keys.services import notify, rotation
+from keys.services import rotation
 
 # --- Scheduled jobs (docs/jobs.md). Each is idempotent and safe with two beats or workers: the
 # services claim work with SELECT … FOR UPDATE SKIP LOCKED, conditional UPDATEs or unique rows.
@@ -17,18 +17,3 @@ def rotate_due_keys() -> dict[str, int]:
     """Every minute: roll keys whose rotation policy (or team maximum age) is due; erase expired sealed secrets."""
     run = rotation.rotation_run()
     return {"rolled": len(run.rolled), "failed": len(run.failed), "destroyed": run.destroyed}
-
-
-@shared_task(acks_late=True, ignore_result=True, autoretry_for=(Exception,), retry_backoff=30, max_retries=8)
-def send_notification(notification_id: int) -> bool:
-    """Send one queued email; a copy of this task, or a sent one, sends nothing."""
-    return notify.notification_send(notification_id=notification_id)
-
-
-@shared_task(acks_late=True, ignore_result=True)
-def sweep_notifications() -> int:
-    """Every 5 minutes: queue emails whose task was lost (broker down at commit, retries exhausted, crashed worker)."""
-    due = notify.notifications_due()
-    for notification_id in due:
-        send_notification.delay(notification_id)
-    return len(due)

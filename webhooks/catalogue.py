@@ -18,6 +18,32 @@ _KEY = {
     "scopes": ["orders:read", "customers:write"],
     "expires_at": "2026-01-31T12:00:00+00:00",
 }
+_SIGNING_SECRET = {
+    "id": "hs_live_7Hc2LmQp",
+    "kind": "signing_secret",
+    "name": "Orders importer",
+    "environment": "live",
+    "scopes": ["orders:write"],
+    "expires_at": None,
+}
+_CERTIFICATE = {
+    "id": "cc_4Rk8VnTz",
+    "kind": "client_certificate",
+    "name": "Warehouse gateway",
+    "environment": "live",
+    "scopes": ["orders:read"],
+    "expires_at": "2026-03-01T00:00:00+00:00",
+    "match_type": "thumbprint",
+    "match_value": "9Qm0…",
+}
+_AUTHORITY = {
+    "id": "ca_2Wb6YtUe",
+    "kind": "certificate_authority",
+    "name": "Acme internal CA",
+    "subject": "CN=Acme Internal CA,O=Acme",
+    "thumbprint": "Zx81…",
+    "not_after": "2030-01-01T00:00:00+00:00",
+}
 _ENDPOINT = {
     "id": "ep_5Jq0sWd3lZbF8rT1nYc2Xa9M",
     "url": "https://hooks.example.com/keyhouse",
@@ -176,6 +202,73 @@ register(
             "threshold": 1552.5,
             "details": {"sigma": 38.2, "lambda": 0.3},
         },
+    },
+)
+
+# --- Signing secrets and client certificates (published by keys.services.credentials.record, in the
+# transaction of the change; the audit action and the event type are the same name) ----------------
+register(
+    "signing_secret.created",
+    group="Signing secrets",
+    description="An HMAC request-signing secret was created. The secret itself is never sent.",
+    example={"organization": "acme", "signing_secret": _SIGNING_SECRET},
+)
+register(
+    "signing_secret.rotated",
+    group="Signing secrets",
+    description="A signing secret got a new secret under the same key id; the old one verifies until previous_valid_until.",
+    example={
+        "organization": "acme",
+        "signing_secret": _SIGNING_SECRET,
+        "version": 2,
+        "previous_valid_until": "2025-06-02T12:00:00+00:00",
+    },
+)
+register(
+    "signing_secret.updated",
+    group="Signing secrets",
+    description="A signing secret's name, networks, expiry, rate limit, metadata or scopes changed (the fields are named).",
+    example={"organization": "acme", "signing_secret": _SIGNING_SECRET, "changed": ["name"]},
+)
+register(
+    "signing_secret.revoked",
+    group="Signing secrets",
+    description="A signing secret was revoked. Requests signed with it fail from now on.",
+    example={"organization": "acme", "signing_secret": _SIGNING_SECRET, "reason": "Rotated out"},
+)
+register(
+    "client_certificate.registered",
+    group="Client certificates",
+    description="An mTLS client identity was registered: a pinned certificate, or a subject or SAN under a registered CA.",
+    example={"organization": "acme", "client_certificate": _CERTIFICATE},
+)
+register(
+    "client_certificate.updated",
+    group="Client certificates",
+    description="A client certificate's name, networks, expiry, rate limit, metadata or scopes changed (the fields are named).",
+    example={"organization": "acme", "client_certificate": _CERTIFICATE, "changed": ["scopes"]},
+)
+register(
+    "client_certificate.revoked",
+    group="Client certificates",
+    description="A client certificate was revoked. Requests presenting it fail from now on.",
+    example={"organization": "acme", "client_certificate": _CERTIFICATE, "reason": "Gateway decommissioned"},
+)
+register(
+    "certificate_authority.registered",
+    group="Client certificates",
+    description="A certificate authority was registered; identities issued by it can be matched by subject or SAN.",
+    example={"organization": "acme", "certificate_authority": _AUTHORITY},
+)
+register(
+    "certificate_authority.revoked",
+    group="Client certificates",
+    description="A certificate authority is no longer trusted: every identity under it is refused.",
+    example={
+        "organization": "acme",
+        "certificate_authority": _AUTHORITY,
+        "reason": "CA key compromised",
+        "identities_refused": 3,
     },
 )
 

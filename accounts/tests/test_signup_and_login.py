@@ -58,8 +58,9 @@ def test_repeated_failures_from_one_ip_lock_that_ip_out(client, alice, charlie) 
     assert blocked.status_code == 429
 
 
-def test_password_reset_by_email(client, alice) -> None:  # type: ignore[no-untyped-def]
-    response = client.post("/password-reset/", {"email": "alice@example.com"})
+def test_password_reset_by_email(client, alice, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+    with django_capture_on_commit_callbacks(execute=True):  # the outbox sends after commit
+        response = client.post("/password-reset/", {"email": "alice@example.com"})
     assert response.status_code == 302
     assert len(mail.outbox) == 1
     link = re.search(r"http\S+/password-reset/\S+/\S+/", mail.outbox[0].body)
@@ -74,17 +75,19 @@ def test_password_reset_by_email(client, alice) -> None:  # type: ignore[no-unty
     assert alice.check_password(new)
 
 
-def test_password_reset_is_rate_limited(client, alice, settings) -> None:  # type: ignore[no-untyped-def]
+def test_password_reset_is_rate_limited(client, alice, settings, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
     settings.PASSWORD_RESET_RATE_PER_HOUR = 2
     for _ in range(2):
-        assert client.post("/password-reset/", {"email": "alice@example.com"}).status_code == 302
+        with django_capture_on_commit_callbacks(execute=True):
+            assert client.post("/password-reset/", {"email": "alice@example.com"}).status_code == 302
     limited = client.post("/password-reset/", {"email": "alice@example.com"})
     assert limited.status_code == 200 and b"Too many reset requests" in limited.content
     assert len(mail.outbox) == 2
 
 
-def test_password_reset_does_not_reveal_whether_an_account_exists(client) -> None:  # type: ignore[no-untyped-def]
-    response = client.post("/password-reset/", {"email": "nobody@example.com"})
+def test_password_reset_does_not_reveal_whether_an_account_exists(client, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/password-reset/", {"email": "nobody@example.com"})
     assert response.status_code == 302 and len(mail.outbox) == 0
 
 

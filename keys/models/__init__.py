@@ -5,7 +5,6 @@ from __future__ import annotations
 from keys.models.api_keys import APIKey, Environment, KeyStatus
 from keys.models.certificates import CertificateAuthority, ClientCertificate, MatchType
 from keys.models.credentials import Credential
-from keys.models.notices import Notification
 from keys.models.rotation import RotationPolicy, SealedReason, SealedSecret
 from keys.models.signing import SigningSecret
 
@@ -17,7 +16,6 @@ __all__ = [
     "Environment",
     "KeyStatus",
     "MatchType",
-    "Notification",
     "RotationPolicy",
     "SealedReason",
     "SealedSecret",

@@ -11,6 +11,7 @@ from keys.services.certificates import (
     client_certificate_update,
 )
 from keys.services.errors import KeyConflict
+from keys.services.leaks import key_report_leaked
 from keys.services.lifecycle import key_create, key_disable, key_enable, key_revoke, key_roll, key_update
 from keys.services.signing import (
     signed_request_check,
@@ -37,6 +38,7 @@ __all__ = [
     "key_create",
     "key_disable",
     "key_enable",
+    "key_report_leaked",
     "key_revoke",
     "key_roll",
     "key_update",

@@ -14,6 +14,8 @@ from audit.services import audit_record
 from keys import tokens
 from keys.models import Environment
 from keys.services import validation as v
+from webhooks import catalogue as webhook_events
+from webhooks.services import publish
 
 T = TypeVar("T")
 UNSET: Any = object()
@@ -39,7 +41,8 @@ def record(
     target_type: str,
     **metadata: Any,
 ) -> None:
-    """One audit event about `target`, inside the caller's transaction."""
+    """One audit event about `target`, inside the caller's transaction; when `action` is a catalogued event
+    type (`<kind>.<action>`), the same transaction also publishes it to the team's webhook endpoints."""
     user, label = actor_parts(actor)
     audit_record(
         action=action,
@@ -51,6 +54,15 @@ def record(
         request=request,
         metadata={target_type: target.summary(), **metadata},
     )
+    if webhook_events.get(action) is not None:
+        # Stored (and later delivered) only if the change commits. Updates name the changed fields only:
+        # their values may hold the team's own metadata. Summaries and metadata here never hold a secret.
+        details = {"changed": sorted(metadata["changes"])} if "changes" in metadata else metadata
+        publish(
+            organization=target.organization,
+            event_type=action,
+            data={"organization": target.organization.slug, target_type: target.summary(), **details},
+        )
 
 
 def check_credential_actor(actor: Any, *, scopes: list[str], environment: str) -> None:

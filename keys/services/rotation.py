@@ -23,12 +23,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Organization, User
+from accounts.outbox import email_queue, recipients_for
 from audit.services import audit_record
 from keys import encryption
 from keys.models import APIKey, KeyStatus, RotationPolicy, SealedReason, SealedSecret
 from keys.services.errors import KeyConflict
 from keys.services.lifecycle import MAX_GRACE, key_roll
-from keys.services.notify import notification_queue, recipients_for
 from webhooks.services import publish
 
 logger = logging.getLogger(__name__)
@@ -314,7 +314,7 @@ def _rotate(key: APIKey, *, grace: timedelta, reason: str, policy: RotationPolic
         event_type="key.rotation_due",
         data={"organization": org.slug, "key": key.summary(), "successor": successor.summary(), "reason": reason},
     )
-    notification_queue(
+    email_queue(
         organization=org,
         template="key_rotated",
         recipients=recipients_for(org, creator=key.created_by),

@@ -10,8 +10,8 @@ from typing import Any
 
 from django.core import mail
 
-from keys.models import Notification
-from keys.services.notify import notification_send
+from accounts.models import OutboundEmail
+from accounts.outbox import email_send
 from webhooks.models import Message
 
 NOW = datetime(2030, 3, 4, 12, 20, tzinfo=UTC)
@@ -26,9 +26,9 @@ def events(event_type: str | None = None) -> list[dict[str, Any]]:
 
 
 def send_queued_emails() -> list[mail.EmailMessage]:
-    """Do what the queued `send_notification` tasks do, and return the outbox."""
-    for pk in Notification.objects.filter(sent_at__isnull=True).order_by("pk").values_list("pk", flat=True):
-        notification_send(notification_id=pk)
+    """Do what the queued `send_email` tasks do, and return the outbox."""
+    for pk in OutboundEmail.objects.filter(sent_at__isnull=True).order_by("pk").values_list("pk", flat=True):
+        email_send(email_id=pk)
     return list(mail.outbox)
 
 

@@ -64,3 +64,32 @@ def test_staff_without_permission_cannot_bulk_revoke(client, bob, make_key) -> N
     assert client.get("/admin/keys/apikey/").status_code == 200
     client.post("/admin/keys/apikey/", {"action": "revoke_selected", "_selected_action": [key.pk]})
     assert APIKey.objects.get(pk=key.pk).status == KeyStatus.ACTIVE
+
+
+def test_admin_revokes_keys_as_leaked_after_asking_where_they_were_found(admin_client, make_key) -> None:  # type: ignore[no-untyped-def]
+    key, _ = make_key(name="billing")
+    other, _ = make_key(name="kept")
+    chosen = {"action": "revoke_as_leaked", "_selected_action": [key.pk]}
+    page = admin_client.post("/admin/keys/apikey/", chosen)
+    assert page.status_code == 200 and b"Where it was found" in page.content  # asks first, revokes nothing
+    assert APIKey.objects.get(pk=key.pk).status == KeyStatus.ACTIVE
+    bad = admin_client.post("/admin/keys/apikey/", {**chosen, "apply": "1", "source_url": "not a url"})
+    assert bad.status_code == 200 and APIKey.objects.get(pk=key.pk).status == KeyStatus.ACTIVE
+    url = "https://pastebin.example/abc"
+    done = admin_client.post("/admin/keys/apikey/", {**chosen, "apply": "1", "source_url": url}, follow=True)
+    assert done.status_code == 200 and b"as leaked" in done.content
+    assert APIKey.objects.get(pk=key.pk).status == KeyStatus.REVOKED
+    assert APIKey.objects.get(pk=other.pk).status == KeyStatus.ACTIVE
+    assert AuditEvent.objects.get(action="key.leaked").metadata["url"] == url
+
+
+def test_staff_without_the_change_permission_cannot_revoke_as_leaked(client, alice, make_key) -> None:  # type: ignore[no-untyped-def]
+    from django.contrib.auth.models import Permission
+
+    alice.is_staff = True
+    alice.save()
+    alice.user_permissions.add(Permission.objects.get(codename="view_apikey"))
+    client.force_login(alice, backend="django.contrib.auth.backends.ModelBackend")
+    key, _ = make_key()
+    client.post("/admin/keys/apikey/", {"action": "revoke_as_leaked", "_selected_action": [key.pk], "apply": "1"})
+    assert APIKey.objects.get(pk=key.pk).status == KeyStatus.ACTIVE

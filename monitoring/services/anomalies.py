@@ -31,9 +31,9 @@ from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.outbox import email_queue, recipients_for
 from audit.services import audit_record
 from keys.models import APIKey, KeyStatus
-from keys.services.notify import notification_queue, recipients_for
 from monitoring.models import Alert, AlertKind, AlertStatus, UsageBucket, UsageNetwork
 from webhooks.services import publish
 
@@ -334,7 +334,7 @@ def _announce(alert: Alert) -> None:
         target_id=key.id,
         metadata={"alert": alert.summary()},
     )
-    notification_queue(
+    email_queue(
         organization=org,
         template="usage_anomaly",
         recipients=recipients_for(org, creator=key.created_by),

@@ -19,9 +19,9 @@ from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.outbox import email_queue, recipients_for
 from audit.services import audit_record
 from keys.models import APIKey, ClientCertificate, KeyStatus, SigningSecret
-from keys.services.notify import notification_queue, recipients_for
 from monitoring.models import EXPIRED, ExpiryNotice
 from webhooks.services import publish
 
@@ -152,7 +152,7 @@ def _announce(spec: CredentialKind, credential: Any, *, threshold: int, ends_at:
         metadata={k: v for k, v in data.items() if k != "organization"},
     )
     display = getattr(credential, "display_prefix", None) or credential.display_id
-    notification_queue(
+    email_queue(
         organization=org,
         template="key_expired" if expired else "key_expiring",
         recipients=recipients_for(org, creator=credential.created_by),

@@ -33,7 +33,7 @@ def test_every_jobs_admin_page_renders_and_never_shows_a_sealed_secret(admin_cli
     alert = Alert.objects.create(organization=org, key=key, kind=AlertKind.SPIKE, hour=NOW, observed=900)
     audit_chain_check()
     UsageBucket.objects.create(key=key, hour=NOW, requests=3)
-    pages = [f"keys/{m}" for m in ("rotationpolicy", "sealedsecret", "notification")]
+    pages = [f"keys/{m}" for m in ("rotationpolicy", "sealedsecret")] + ["accounts/outboundemail"]
     pages += [f"monitoring/{m}" for m in ("alert", "expirynotice", "usagenetwork", "usagebucket")]
     for model in pages:
         listing = admin_client.get(f"/admin/{model}/")

@@ -8,12 +8,11 @@ import pytest
 import time_machine
 from django.core import mail
 
-from accounts.models import Membership, Role
+from accounts.models import Membership, OutboundEmail, Role
+from accounts.outbox import email_send, emails_due
 from accounts.services import user_signup
 from conftest import PASSWORD
-from keys.models import Notification
 from keys.services import client_certificate_register, key_update, signing_secret_create
-from keys.services.notify import notification_send, notifications_due
 from keys.tests.jobs_helpers import NOW, events, send_queued_emails
 from keys.tests.pki import make_cert
 from monitoring.models import ExpiryNotice
@@ -92,7 +91,8 @@ def test_signing_secrets_and_client_certificates_get_notices_too(org, alice, hoo
             traveller.move_to(NOW + moment * DAY)
             counts.append(expiry_notices_run())
         assert counts == [1, 1, 1]
-    kinds = sorted((e["data"]["kind"], e["type"]) for e in events())
+    # (The credentials' own lifecycle events, e.g. signing_secret.created, are published too.)
+    kinds = sorted((e["data"]["kind"], e["type"]) for e in events() if e["type"].startswith("key."))
     assert ("signing_secret", "key.expired") in kinds and ("client_certificate", "key.expired") in kinds
     noticed = set(ExpiryNotice.objects.values_list("credential_kind", "credential_id"))
     assert noticed == {("signing_secret", secret.pk), ("client_certificate", cert.pk)}
@@ -126,20 +126,20 @@ def test_a_failed_send_is_retried_later_and_never_sent_twice(make_key, monkeypat
     with time_machine.travel(NOW, tick=False) as traveller:
         make_key(environment="test", expires_at=NOW + 3 * DAY)
         expiry_notices_run()
-        notification = Notification.objects.get()
+        notification = OutboundEmail.objects.get()
 
         def broken(self, fail_silently=False):  # type: ignore[no-untyped-def]
             raise ConnectionRefusedError("smtp down")
 
         monkeypatch.setattr("django.core.mail.EmailMultiAlternatives.send", broken)
         with pytest.raises(ConnectionRefusedError):
-            notification_send(notification_id=notification.pk)
+            email_send(email_id=notification.pk)
         monkeypatch.undo()
         notification.refresh_from_db()
         assert (notification.sent_at, notification.attempts, notification.last_error) == (None, 1, "smtp down")
         traveller.shift(5 * 60)
-        assert notifications_due() == [notification.pk]  # the sweep picks it up
-        assert notification_send(notification_id=notification.pk) is True
-        assert notification_send(notification_id=notification.pk) is False  # a duplicate task sends nothing
-        assert notifications_due() == []
+        assert emails_due() == [notification.pk]  # the sweep picks it up
+        assert email_send(email_id=notification.pk) is True
+        assert email_send(email_id=notification.pk) is False  # a duplicate task sends nothing
+        assert emails_due() == []
     assert len(mail.outbox) == 1

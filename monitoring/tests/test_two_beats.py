@@ -12,8 +12,9 @@ from django.core import mail
 from django.db import connection
 from django.utils import timezone
 
+from accounts.models import OutboundEmail
 from audit.models import AuditChainCheck
-from keys.models import APIKey, Notification, RotationPolicy, SealedSecret
+from keys.models import APIKey, RotationPolicy, SealedSecret
 from keys.services.rotation import rotation_policy_set, rotation_run
 from monitoring.models import Alert, ExpiryNotice
 from monitoring.tests.helpers import buckets
@@ -52,9 +53,9 @@ def _assert_done_once(work: dict[str, APIKey]) -> None:
     assert Alert.objects.filter(key=work["spiking"]).count() == 1
     assert AuditChainCheck.objects.count() == 1
     # One email each: the rotation, the expiry notice and the alert; every one of them sent once.
-    templates = sorted(Notification.objects.values_list("template", flat=True))
+    templates = sorted(OutboundEmail.objects.values_list("template", flat=True))
     assert templates == ["key_expiring", "key_rotated", "usage_anomaly"]
-    assert not Notification.objects.filter(sent_at__isnull=True).exists()
+    assert not OutboundEmail.objects.filter(sent_at__isnull=True).exists()
     assert len(mail.outbox) == 3
 
 
@@ -65,7 +66,7 @@ def test_every_beat_job_queued_twice_does_its_work_once(make_key, alice, eager_c
         "keys.tasks.rotate_due_keys",
         "monitoring.tasks.send_expiry_notices",
         "monitoring.tasks.scan_anomalies",
-        "keys.tasks.sweep_notifications",
+        "accounts.tasks.sweep_emails",
         "audit.tasks.verify_audit_chain",
         "oauth.tasks.clear_expired_tokens",
     } <= set(_beat_jobs())

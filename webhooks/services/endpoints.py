@@ -7,22 +7,21 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.core.validators import URLValidator
 from django.db import transaction
 from django.db.models import Q
 from django.http import HttpRequest
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Membership, Organization, Role
+from accounts.models import Organization
+from accounts.outbox import email_queue, recipients_for
 from webhooks import catalogue, crypto, signing
 from webhooks.models import DeliveryStatus, DisabledReason, Endpoint, EndpointSecret, Message
 from webhooks.sender import host_refusal
@@ -205,26 +204,20 @@ def endpoint_delete(*, endpoint: Endpoint, actor: Any, request: HttpRequest | No
 
 
 def _notify_admins(endpoint: Endpoint, reason: str) -> None:
+    """Email the team's owners and admins through the outbox (sent once after commit, retried)."""
     org = endpoint.organization
-    recipients = list(
-        Membership.objects.filter(organization=org, role__in=[Role.OWNER, Role.ADMIN], user__is_active=True)
-        .order_by("user__email")
-        .values_list("user__email", flat=True)
-    )
-    if not recipients:
-        return
-    context = {
-        "endpoint": endpoint,
-        "organization": org,
-        "reason": DisabledReason(reason).label,
-        "url": settings.SITE_URL + reverse("webhooks:detail", args=[org.slug, endpoint.id]),
-        "site_name": settings.SITE_NAME,
-    }
-    subject = render_to_string("emails/webhook_endpoint_disabled_subject.txt", context).strip()
-    body = render_to_string("emails/webhook_endpoint_disabled.txt", context)
-    transaction.on_commit(
-        lambda: send_mail(subject=subject, message=body, from_email=None, recipient_list=recipients),
-        robust=True,
+    failing_since = endpoint.failing_since.astimezone(UTC).strftime("%Y-%m-%d %H:%M") if endpoint.failing_since else ""
+    email_queue(
+        organization=org,
+        template="webhook_endpoint_disabled",
+        context={
+            "endpoint": {"id": endpoint.id, "url": endpoint.url, "description": endpoint.description},
+            "failing_since": failing_since,
+            "organization": {"name": org.name},
+            "reason": str(DisabledReason(reason).label),
+            "url": settings.SITE_URL + reverse("webhooks:detail", args=[org.slug, endpoint.id]),
+        },
+        recipients=recipients_for(org),
     )
 
 
