@@ -23,7 +23,7 @@ from functools import lru_cache
 
 from django.conf import settings
 
-from keys.redis_client import get_redis, namespaced
+from lib.redis import get_redis, namespaced
 
 logger = logging.getLogger(__name__)
 

@@ -26,14 +26,13 @@ from accounts.selectors import membership_for
 from audit.models import AuditEvent
 from keys import scopes as scope_registry
 from keys.forms import grid_initial, scopes_from_grid
-from keys.ratelimit import hit
+from lib.http import no_store
+from lib.ratelimit import hit
 from oauth import scopes as oauth_scopes
 from oauth import selectors, services
 from oauth.endpoints import page_csp
 from oauth.forms import AppCreateForm, AppDeleteForm, AppEditForm, DeviceCodeForm, SecretRotateForm
 from oauth.models import Application
-
-NO_STORE = "no-store, no-cache, must-revalidate, private"
 
 
 def _member(request: HttpRequest, slug: str, *, write: bool = False) -> Membership:
@@ -86,9 +85,7 @@ def _reveal(
             "endpoints": _endpoints(request),
         },
     )
-    response["Cache-Control"] = NO_STORE
-    response["Pragma"] = "no-cache"
-    return response
+    return no_store(response)
 
 
 @login_required

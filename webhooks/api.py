@@ -24,6 +24,7 @@ from rest_framework.views import APIView
 from accounts.models import Membership, Organization
 from accounts.selectors import default_organization, membership_for
 from accounts.services import sudo_is_active
+from lib.http import NO_STORE
 from webhooks import catalogue, services
 from webhooks.models import Delivery, Endpoint
 from webhooks.selectors import deliveries_for_endpoint, delivery_for_endpoint, endpoint_for_org
@@ -44,7 +45,6 @@ from webhooks.serializers import (
 )
 from webhooks.services import WebhookConflict
 
-NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 READ = "webhooks:read"
 WRITE = "webhooks:write"
 _ORG_PARAM = OpenApiParameter("organization", str, description="Team slug (portal sessions only)")

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import Membership
 from accounts.selectors import membership_for
 from audit.models import AuditEvent
+from lib.http import no_store
 from webhooks import catalogue, services
 from webhooks.forms import EndpointCreateForm, EndpointEditForm, RecoverForm, SecretRevealForm, SecretRotateForm
 from webhooks.models import DeliveryStatus, Endpoint
@@ -35,7 +36,6 @@ from webhooks.selectors import (
 from webhooks.services import RevealedSecret, WebhookConflict
 
 PAGE_SIZE = 25
-NO_STORE = "no-store, no-cache, must-revalidate, private"
 
 
 def _member(request: HttpRequest, slug: str, *, write: bool = False) -> Membership:
@@ -80,9 +80,7 @@ def _show_secrets(
             "grace_until": grace_until,
         },
     )
-    response["Cache-Control"] = NO_STORE
-    response["Pragma"] = "no-cache"
-    return response
+    return no_store(response)
 
 
 @login_required

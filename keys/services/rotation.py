@@ -29,6 +29,7 @@ from keys.models import APIKey, KeyStatus, RotationPolicy, SealedReason, SealedS
 from keys.services.errors import KeyConflict
 from keys.services.lifecycle import MAX_GRACE, key_roll
 from keys.services.notify import notification_queue, recipients_for
+from lib.jobs import enqueue_on_commit
 from webhooks.services import publish
 
 logger = logging.getLogger(__name__)
@@ -148,13 +149,7 @@ def rotation_rotate_now(*, key: APIKey, actor: User | APIKey, request: HttpReque
         policy.next_rotation_at, policy.enabled, policy.last_error = timezone.now(), True, ""
         policy.save(update_fields=["next_rotation_at", "enabled", "last_error", "updated_at"])
         _audit("key.rotation_requested", policy.key, actor, request)
-
-        def queue() -> None:
-            from keys.tasks import rotate_due_keys
-
-            rotate_due_keys.delay()
-
-        transaction.on_commit(queue, robust=True)
+        enqueue_on_commit("keys.tasks.rotate_due_keys")
     return policy
 
 

@@ -19,11 +19,11 @@ from keys import encryption, httpsig
 from keys.httpsig import Reason, SignatureFailure
 from keys.models import APIKey, Environment, KeyStatus, SigningSecret
 from keys.models.signing import parse_key_id
-from keys.nonces import nonce_reserve
 from keys.services import validation as v
 from keys.services.credentials import UNSET, actor_parts, apply_changes, common_fields, insert_with_fresh_id, record
 from keys.services.errors import KeyConflict
 from keys.usage import recorder
+from lib.nonces import nonce_reserve
 
 logger = logging.getLogger("keys.auth")
 

@@ -5,9 +5,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from keys.models import APIKey, UsageBucket, UsageRollupBatch
-from keys.redis_client import get_redis, namespaced
 from keys.services import usage_rollup
 from keys.usage import PENDING_REQUESTS, recorder
+from lib.redis import get_redis, namespaced
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("keys.tests.company_api")]
 

@@ -8,9 +8,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from keys.models import UsageBucket, UsageNetwork
-from keys.redis_client import get_redis, namespaced
 from keys.services import usage_rollup
 from keys.usage import recorder, source_network
+from lib.redis import get_redis, namespaced
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("keys.tests.company_api")]
 
