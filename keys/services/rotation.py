@@ -24,11 +24,11 @@ from django.utils import timezone
 
 from accounts.models import Organization, User
 from audit.services import audit_record
-from keys import encryption
 from keys.models import APIKey, KeyStatus, RotationPolicy, SealedReason, SealedSecret
 from keys.services.errors import KeyConflict
 from keys.services.lifecycle import MAX_GRACE, key_roll
 from keys.services.notify import notification_queue, recipients_for
+from lib import crypto
 from lib.jobs import enqueue_on_commit
 from webhooks.services import publish
 
@@ -285,7 +285,7 @@ def _rotate(key: APIKey, *, grace: timedelta, reason: str, policy: RotationPolic
     key.refresh_from_db(fields=["grace_until", "rolled_at"])
     sealed = SealedSecret.objects.create(
         key=successor,
-        ciphertext=encryption.encrypt(plaintext, context=SealedSecret.context_for(successor.id)),
+        ciphertext=crypto.encrypt(plaintext, purpose=SealedSecret.ENCRYPTION_PURPOSE, row_id=successor.id),
         destroy_at=key.grace_until or now,
     )
     del plaintext
@@ -335,7 +335,7 @@ def sealed_secret_reveal(*, key: APIKey, actor: User, request: HttpRequest | Non
         if sealed.destroy_at <= now or not sealed.key.is_active(now):
             _destroy(sealed, SealedReason.GRACE_ENDED if sealed.destroy_at <= now else SealedReason.KEY_INACTIVE, now)
             raise KeyConflict("The secret was destroyed unrevealed. Roll the key to get a new secret.")
-        plaintext = encryption.decrypt(sealed.ciphertext, context=SealedSecret.context_for(sealed.key_id))
+        plaintext = crypto.decrypt(sealed.ciphertext, purpose=SealedSecret.ENCRYPTION_PURPOSE, row_id=sealed.key_id)
         sealed.ciphertext = ""
         sealed.revealed_at = sealed.destroyed_at = now
         sealed.revealed_by = actor

@@ -21,8 +21,9 @@ from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
 
+from lib import crypto
 from lib.jobs import enqueue_on_commit
-from webhooks import crypto, sender, signing
+from webhooks import sender, signing
 from webhooks.models import Attempt, AttemptTrigger, Delivery, DeliveryStatus, DisabledReason, Endpoint, Message
 from webhooks.services.common import DELIVER, record
 from webhooks.services.endpoints import endpoint_disable, endpoint_secrets
@@ -104,7 +105,7 @@ def delivery_attempt(*, delivery_id: int) -> Attempt | None:
         headers = signing.headers(secrets=secrets, msg_id=message.id, timestamp=int(started.timestamp()), body=body)
         result = sender.send(url=endpoint.url, headers=headers, body=body)
     else:
-        result = sender.SendResult(None, "", "No usable signing secret (check WEBHOOK_ENCRYPTION_KEYS).", None, 0)
+        result = sender.SendResult(None, "", "No usable signing secret (check ENCRYPTION_KEYS).", None, 0)
     return _record_attempt(delivery, token, started, result)
 
 
