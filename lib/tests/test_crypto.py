@@ -90,3 +90,10 @@ def test_the_development_key_is_refused_outside_debug_as_e002(settings) -> None:
     settings.WEBHOOK_ENCRYPTION_KEYS = ""
     settings.KEYS_ENCRYPTION_KEYS = "1:dev-only-keys-encryption-key-do-not-use-in-production"
     assert _ids() == ["lib.E002"]
+
+
+def test_settings_default_to_the_one_development_key_this_module_refuses() -> None:
+    from pathlib import Path
+
+    settings_py = Path(__file__).resolve().parents[2] / "config" / "settings.py"
+    assert f'ENCRYPTION_KEYS = "{crypto.DEV_KEYS}"' in settings_py.read_text()
