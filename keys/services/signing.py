@@ -229,7 +229,8 @@ def candidate_secrets(secret: SigningSecret, *, now: Any = None) -> httpsig.Secr
     """The secrets that may have signed a request now: the current one, and the previous during grace."""
     purpose = SigningSecret.ENCRYPTION_PURPOSE
     try:
-        candidates = [("current", crypto.decrypt(secret.secret_encrypted, purpose=purpose, row_id=secret.pk).encode())]
+        current = crypto.decrypt(secret.secret_encrypted, purpose=purpose, row_id=secret.pk)
+        candidates = [("current", current.encode("ascii"))]
         if secret.previous_is_valid(now):
             previous = crypto.decrypt(secret.previous_secret_encrypted, purpose=purpose, row_id=secret.pk)
             candidates.append(("previous", previous.encode("ascii")))
