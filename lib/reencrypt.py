@@ -53,6 +53,7 @@ def reencrypt_field(entry: crypto.EncryptedField, *, dry_run: bool = False, batc
             if after is not None:
                 batch = batch.filter(pk__gt=after)
             rows = list(batch.values_list("pk", entry.field, entry.row_id)[: max(1, batch_size)])
+            resealed = []
             for pk, value, row_id in rows:
                 try:
                     plaintext = crypto.decrypt(value, purpose=entry.purpose, row_id=row_id)
@@ -60,8 +61,10 @@ def reencrypt_field(entry: crypto.EncryptedField, *, dry_run: bool = False, batc
                     run.failed.append(str(pk))
                     continue
                 sealed = crypto.encrypt(plaintext, purpose=entry.purpose, row_id=row_id)
-                # A plain UPDATE: re-encryption is not a change of the credential (no updated_at, no signals).
-                run.moved += manager.filter(pk=pk, **{entry.field: value}).update(**{entry.field: sealed})
+                resealed.append(entry.model(pk=pk, **{entry.field: sealed}))
+            # One UPDATE per batch, of this field only: the rows are locked until commit, and re-encryption
+            # is not a change of the credential (no updated_at, no save() signals).
+            run.moved += manager.bulk_update(resealed, [entry.field]) if resealed else 0
         if len(rows) < max(1, batch_size):
             break
         after = rows[-1][0]
