@@ -12,9 +12,9 @@ from rest_framework.test import APIClient
 
 from accounts.models import Membership, Organization, Role, User
 from accounts.services import user_signup
-from keys.redis_client import get_redis, namespaced
 from keys.services import key_create
 from keys.usage import recorder
+from lib.redis import get_redis, namespaced
 
 PASSWORD = "correct-horse-battery-staple"
 

@@ -1,4 +1,4 @@
-"""What every app's portal views share: access to a team's pages, form errors, and never-cached pages.
+"""What every app's portal views share: access to a team's pages and form errors (no-store pages: lib.http).
 
 Every portal object view starts with `member_or_404`, so outsiders get 404 (never 403) for another
 team's objects, as in healthchecks' `_get_project_for_user`.
@@ -9,13 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 
 from accounts.models import Membership
 from accounts.selectors import membership_for
-
-# Pages that show a secret once: never stored by the browser or any cache on the way.
-NO_STORE = "no-store, no-cache, must-revalidate, private"
 
 
 def member_or_404(
@@ -44,10 +41,3 @@ def apply_errors(form: Any, exc: ValidationError) -> None:
 def form_errors(form: Any) -> str:
     """Every error of a form in one line, for a message after a redirect."""
     return " ".join(str(e) for errs in form.errors.values() for e in errs)
-
-
-def never_cache_secret(response: HttpResponse) -> HttpResponse:
-    """Mark a page that shows a secret as never to be stored."""
-    response["Cache-Control"] = NO_STORE
-    response["Pragma"] = "no-cache"
-    return response

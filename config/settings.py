@@ -367,6 +367,19 @@ OAUTH2_PROVIDER: dict[str, object] = {
 }
 CELERY_BEAT_SCHEDULE["oauth-clear-expired-tokens"] = {"task": "oauth.tasks.clear_expired_tokens", "schedule": 3600.0}
 
+# --- Encryption at rest (lib/crypto.py, docs/configuration.md#encryption-keys) -----------------
+# The one keyring: `id:base64(32 bytes)` pairs, newest first; the newest encrypts, all decrypt.
+# Empty or malformed is system check lib.E001. `manage.py reencrypt` moves every encrypted field
+# to the newest key. The development key is a default only when DEBUG (lib.E002 refuses it otherwise).
+ENCRYPTION_KEYS = env_str("ENCRYPTION_KEYS") or ""
+# The two lists this replaced, read so existing rows keep decrypting: WEBHOOK_ENCRYPTION_KEYS has the
+# same format (its newest key encrypts when ENCRYPTION_KEYS is unset); KEYS_ENCRYPTION_KEYS
+# (`version:secret`) only decrypts. Both can go once `manage.py reencrypt` has run.
+WEBHOOK_ENCRYPTION_KEYS = env_str("WEBHOOK_ENCRYPTION_KEYS") or ""
+KEYS_ENCRYPTION_KEYS = env_str("KEYS_ENCRYPTION_KEYS") or ""
+if DEBUG and not ENCRYPTION_KEYS and not WEBHOOK_ENCRYPTION_KEYS:
+    ENCRYPTION_KEYS = "dev:ZGV2LW9ubHkta2V5LWRvLW5vdC11c2UtaW4tcHJvZCE="
+
 # --- API keys ---------------------------------------------------------------------------------
 KEYS_PREFIX = env_str("KEYS_PREFIX", "ak") or "ak"
 # Versioned peppers, newest first: "3:base64secret,2:oldersecret". Never derived from SECRET_KEY.
@@ -385,12 +398,6 @@ KEYS_FAILURES_PER_KEY_PER_MINUTE = env_int("KEYS_FAILURES_PER_KEY_PER_MINUTE", 2
 KEYS_USAGE_FLUSH_SECONDS = float(env_int("KEYS_USAGE_FLUSH_MS", 1000)) / 1000
 
 # --- Signed requests and client certificates (docs/signing.md, docs/mtls.md) ------------------
-# Keys that encrypt HMAC signing secrets at rest, `version:secret` newest first (each secret at least
-# 32 characters). Empty or malformed in production is system check keys.E010; `manage.py
-# reencrypt_signing_secrets` moves rows to the newest key. The development key is a default only when DEBUG.
-KEYS_ENCRYPTION_KEYS = env_str("KEYS_ENCRYPTION_KEYS") or (
-    "1:dev-only-keys-encryption-key-do-not-use-in-production" if DEBUG else ""
-)
 # RFC 9421: how old a signature's `created` may be, and the clock difference tolerated either way.
 SIGNATURE_MAX_AGE_SECONDS = env_int("SIGNATURE_MAX_AGE_SECONDS", 300)
 SIGNATURE_CLOCK_SKEW_SECONDS = env_int("SIGNATURE_CLOCK_SKEW_SECONDS", 30)
@@ -400,11 +407,6 @@ MTLS_CLIENT_CERT_HEADER = env_str("MTLS_CLIENT_CERT_HEADER", "X-Client-Cert") or
 MTLS_TRUSTED_PROXIES = env_list("MTLS_TRUSTED_PROXIES", [])
 
 # --- Webhooks (docs/webhooks.md) --------------------------------------------------------------
-# AES-256-GCM keys for signing secrets at rest, `id:base64(32 bytes)` newest first. Empty or
-# malformed is system check webhooks.E001; the development key is only a default when DEBUG.
-WEBHOOK_ENCRYPTION_KEYS = env_str("WEBHOOK_ENCRYPTION_KEYS") or (
-    "dev:ZGV2LW9ubHkta2V5LWRvLW5vdC11c2UtaW4tcHJvZCE=" if DEBUG else ""
-)
 # The SSRF guard refuses private, loopback, link-local, CGNAT and metadata addresses at connect
 # time; these open loopback (development, tests) or listed networks (on-premises receivers).
 WEBHOOK_ALLOW_LOOPBACK = env_bool("WEBHOOK_ALLOW_LOOPBACK", DEBUG)

@@ -40,8 +40,7 @@ from keys.serializers import (
 )
 from keys.services.errors import KeyConflict
 from keys.throttling import CredentialRateThrottle, VerifyRateThrottle
-
-NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+from lib.http import NO_STORE
 
 
 class Conflict(exceptions.APIException):

@@ -20,3 +20,10 @@ class KeysConfig(AppConfig):
         from keys.checks_jobs import check_job_settings
 
         register(check_job_settings, "keys", deploy=False)
+
+        from keys.models import SealedSecret, SigningSecret
+        from lib import crypto
+
+        for field in ("secret_encrypted", "previous_secret_encrypted"):
+            crypto.register_field(SigningSecret, field, purpose=SigningSecret.ENCRYPTION_PURPOSE)
+        crypto.register_field(SealedSecret, "ciphertext", purpose=SealedSecret.ENCRYPTION_PURPOSE, row_id="key_id")

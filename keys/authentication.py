@@ -23,6 +23,7 @@ from keys.principal import CredentialUser
 from keys.services.certificates import CERT_MESSAGES, CertCode, client_certificate_check
 from keys.services.signing import SignedCheck, SigningUnavailable, signed_request_check
 from keys.services.verification import Code, brute_force_window, key_check
+from lib.http import bearer_token
 
 FAILED_MESSAGE = "Invalid or inactive API key."
 logger = logging.getLogger("keys.auth")
@@ -44,13 +45,8 @@ def presented_key(request: Request) -> str | None:
     header = meta.get("HTTP_X_API_KEY")
     if header is not None:
         return header
-    auth = meta.get("HTTP_AUTHORIZATION")
-    if not auth:
-        return None
-    scheme, sep, token = auth.partition(" ")
-    if scheme.lower() != "bearer" or not sep:
-        return None
-    if not token.startswith(f"{settings.KEYS_PREFIX}_"):
+    token = bearer_token(meta.get("HTTP_AUTHORIZATION"))
+    if token is None or not token.startswith(f"{settings.KEYS_PREFIX}_"):
         return None
     return token
 

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core.checks import CheckMessage, Error, Warning
 from django.core.exceptions import ImproperlyConfigured
 
-from keys import encryption, hashing, tokens
+from keys import hashing, tokens
 
 
 def check_key_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
@@ -41,15 +41,8 @@ _HEADER_RE = re.compile(r"^[A-Za-z0-9-]{1,64}$")
 
 
 def check_signing_and_mtls_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
-    """KEYS_ENCRYPTION_KEYS, the signature age window and the mTLS proxy settings."""
+    """The signature age window and the mTLS proxy settings (the encryption keyring is lib.E001/E002)."""
     problems: list[CheckMessage] = []
-    try:
-        encryption.keys()
-    except ImproperlyConfigured as exc:
-        problems.append(Error(str(exc), hint="Set KEYS_ENCRYPTION_KEYS (docs/configuration.md).", id="keys.E010"))
-    else:
-        if "dev-only" in (settings.KEYS_ENCRYPTION_KEYS or "") and not settings.DEBUG:
-            problems.append(Error("KEYS_ENCRYPTION_KEYS uses the development key.", id="keys.E011"))
     if not 1 <= settings.SIGNATURE_MAX_AGE_SECONDS <= 3600 or not 0 <= settings.SIGNATURE_CLOCK_SKEW_SECONDS <= 300:
         problems.append(
             Error(

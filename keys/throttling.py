@@ -7,7 +7,7 @@ from typing import Any
 from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
 
-from keys.ratelimit import Window, hit
+from lib.ratelimit import Window, hit
 
 
 class CredentialRateThrottle(BaseThrottle):

@@ -30,7 +30,7 @@ from typing import Any
 
 from django.conf import settings
 
-from keys.redis_client import get_redis, namespaced
+from lib.redis import get_redis, namespaced
 
 logger = logging.getLogger(__name__)
 

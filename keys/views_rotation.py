@@ -11,12 +11,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from keys.encryption import DecryptionError
 from keys.forms_jobs import RotationActionForm, RotationPolicyForm, SealedRevealForm
 from keys.selectors import key_for_org
 from keys.services import rotation
 from keys.services.errors import KeyConflict
 from keys.views import _form_errors, _member
+from lib.crypto import DecryptionError
 
 
 def _back(slug: str, key_id: str) -> HttpResponse:

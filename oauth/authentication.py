@@ -31,6 +31,7 @@ from accounts.models import Organization
 from keys import scopes as scope_registry
 from keys.mtls import request_certificate_thumbprint
 from keys.principal import CredentialUser
+from lib import http
 from oauth.binding import bound_thumbprint, same_certificate
 from oauth.tokens import InvalidToken, looks_like_jwt, verify_access_token
 
@@ -96,13 +97,8 @@ def bearer_token(request: Request) -> str | None:
     """The token of `Authorization: Bearer <token>` unless it is one of our API keys (their class owns those)."""
     from django.conf import settings
 
-    auth = request.META.get("HTTP_AUTHORIZATION")
-    if not auth:
-        return None
-    scheme, sep, token = auth.partition(" ")
-    if scheme.lower() != "bearer" or not sep or not token or " " in token:
-        return None
-    if token.startswith(f"{settings.KEYS_PREFIX}_"):
+    token = http.bearer_token(request.META.get("HTTP_AUTHORIZATION"))
+    if token is None or " " in token or token.startswith(f"{settings.KEYS_PREFIX}_"):
         return None
     return token
 

@@ -32,7 +32,8 @@ from oauthlib.common import Request as OauthlibRequest
 
 from audit.services import client_ip
 from keys.mtls import presented_certificate, request_certificate, request_certificate_thumbprint
-from keys.ratelimit import hit
+from lib.http import bearer_token
+from lib.ratelimit import hit
 from oauth import scopes as oauth_scopes
 from oauth import services
 from oauth.binding import bound_thumbprint, confirmation, same_certificate
@@ -205,9 +206,8 @@ class IntrospectView(View):
         if core.server.request_validator.authenticate_client(oauthlib_request):
             client = oauthlib_request.client
             return client if isinstance(client, Application) else None
-        auth = request.META.get("HTTP_AUTHORIZATION", "")
-        scheme, _, value = auth.partition(" ")
-        if scheme.lower() == "bearer" and value:
+        value = bearer_token(request.META.get("HTTP_AUTHORIZATION"))
+        if value:
             row = self._row(value)
             if row is not None and row.application_id and not row.is_expired():
                 bound = bound_thumbprint(row)

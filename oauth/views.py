@@ -22,11 +22,12 @@ from django.views.decorators.http import require_POST
 from oauth2_provider.models import get_device_grant_model
 
 from accounts.models import Membership
-from accounts.portal import apply_errors, form_errors, member_or_404, never_cache_secret
+from accounts.portal import apply_errors, form_errors, member_or_404
 from audit.models import AuditEvent
 from keys import scopes as scope_registry
 from keys.forms import grid_initial, scopes_from_grid
-from keys.ratelimit import hit
+from lib.http import no_store
+from lib.ratelimit import hit
 from oauth import scopes as oauth_scopes
 from oauth import selectors, services
 from oauth.endpoints import page_csp
@@ -70,7 +71,7 @@ def _reveal(
             "endpoints": _endpoints(request),
         },
     )
-    return never_cache_secret(response)
+    return no_store(response)
 
 
 @login_required

@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api import Conflict, OrganizationAccess, ReauthenticationRequired, caller_for, require_sudo
+from lib.http import NO_STORE
 from webhooks import catalogue, services
 from webhooks.models import Delivery, Endpoint
 from webhooks.selectors import deliveries_for_endpoint, delivery_for_endpoint, endpoint_for_org
@@ -39,7 +40,6 @@ from webhooks.serializers import (
 )
 from webhooks.services import WebhookConflict
 
-NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 READ = "webhooks:read"
 WRITE = "webhooks:write"
 _ORG_PARAM = OpenApiParameter("organization", str, description="Team slug (portal sessions only)")

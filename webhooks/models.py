@@ -93,11 +93,15 @@ class EndpointSecretQuerySet(models.QuerySet["EndpointSecret"]):
 
 
 class EndpointSecret(models.Model):
-    """A signing secret (`whsec_…`), stored only encrypted (see webhooks.crypto); never hashed, never plaintext.
+    """A signing secret (`whsec_…`), stored only encrypted (see lib.crypto); never hashed, never plaintext.
 
     The current secret has no `expires_at`. A rotated-out secret keeps signing beside the new one
     until `expires_at`, so receivers can switch without dropping a delivery.
     """
+
+    # `ciphertext` is sealed for this purpose and the endpoint's id (lib.crypto): every secret of an endpoint opens
+    # with the endpoint's id, and none opens on another endpoint.
+    ENCRYPTION_PURPOSE = "webhooks.endpoint_secret"
 
     endpoint = models.ForeignKey(Endpoint, on_delete=models.CASCADE, related_name="secrets")
     ciphertext = models.TextField(editable=False)

@@ -17,8 +17,9 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from accounts.models import Membership
-from accounts.portal import apply_errors, form_errors, member_or_404, never_cache_secret
+from accounts.portal import apply_errors, form_errors, member_or_404
 from audit.models import AuditEvent
+from lib.http import no_store
 from webhooks import catalogue, services
 from webhooks.forms import EndpointCreateForm, EndpointEditForm, RecoverForm, SecretRevealForm, SecretRotateForm
 from webhooks.models import DeliveryStatus, Endpoint
@@ -64,7 +65,7 @@ def _show_secrets(
             "grace_until": grace_until,
         },
     )
-    return never_cache_secret(response)
+    return no_store(response)
 
 
 @login_required

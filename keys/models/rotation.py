@@ -50,10 +50,13 @@ class SealedReason(models.TextChoices):
 
 
 class SealedSecret(models.Model):
-    """The plaintext of a key issued by scheduled rotation, encrypted at rest (`keys.encryption`, bound to
+    """The plaintext of a key issued by scheduled rotation, encrypted at rest (`lib.crypto`, bound to
     the key id) until a member reveals it once. The ciphertext is erased on reveal, at the end of the
     predecessor's grace period, or when the key stops being active; the row stays as a record.
     """
+
+    # `ciphertext` is sealed for this purpose and the key's id (lib.crypto): copied onto another row it does not open.
+    ENCRYPTION_PURPOSE = "sealed_secret"
 
     key = models.OneToOneField(APIKey, on_delete=models.CASCADE, related_name="sealed_secret")
     ciphertext = models.TextField(blank=True, editable=False)
@@ -80,8 +83,3 @@ class SealedSecret(models.Model):
     @property
     def time_left(self) -> timedelta:
         return max(self.destroy_at - timezone.now(), timedelta(0))
-
-    @staticmethod
-    def context_for(key_id: str) -> str:
-        """The associated data the ciphertext is bound to: copied onto another key's row, it does not decrypt."""
-        return f"sealed_secret:{key_id}"

@@ -17,11 +17,13 @@ class SigningSecret(Credential):
     """A shared secret that signs requests, named by a public key id (`hs_live_<id>`).
 
     The server must recompute signatures, so the secret cannot be hashed: it is stored encrypted
-    (`keys.encryption`, AES-256-GCM under a rotatable key list, bound to this row's id) and shown once.
+    (`lib.crypto`, AES-256-GCM under the rotatable keyring, bound to this row's id) and shown once.
     After a rotation the previous secret keeps verifying until `previous_valid_until`.
     """
 
     kind = "signing_secret"
+    # Both secrets are sealed for this purpose and the row's id (lib.crypto).
+    ENCRYPTION_PURPOSE = "signing_secret"
 
     id = models.CharField(primary_key=True, max_length=16, editable=False)
     secret_encrypted = models.TextField(editable=False)

@@ -16,7 +16,6 @@ from keys.services.lifecycle import key_create, key_disable, key_enable, key_rev
 from keys.services.signing import (
     signed_request_check,
     signing_secret_create,
-    signing_secret_reencrypt,
     signing_secret_revoke,
     signing_secret_rotate,
     signing_secret_update,
@@ -45,7 +44,6 @@ __all__ = [
     "key_verify",
     "signed_request_check",
     "signing_secret_create",
-    "signing_secret_reencrypt",
     "signing_secret_revoke",
     "signing_secret_rotate",
     "signing_secret_update",

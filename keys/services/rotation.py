@@ -25,10 +25,11 @@ from django.utils import timezone
 from accounts.models import Organization, User
 from accounts.outbox import email_queue, recipients_for
 from audit.services import audit_record
-from keys import encryption
 from keys.models import APIKey, KeyStatus, RotationPolicy, SealedReason, SealedSecret
 from keys.services.errors import KeyConflict
 from keys.services.lifecycle import MAX_GRACE, key_roll
+from lib import crypto
+from lib.jobs import enqueue_on_commit
 from webhooks.services import publish
 
 logger = logging.getLogger(__name__)
@@ -153,13 +154,7 @@ def rotation_rotate_now(*, key: APIKey, actor: User | APIKey, request: HttpReque
         policy.next_rotation_at, policy.enabled, policy.last_error = timezone.now(), True, ""
         policy.save(update_fields=["next_rotation_at", "enabled", "last_error", "updated_at"])
         _audit("key.rotation_requested", policy.key, actor, request)
-
-        def queue() -> None:
-            from keys.tasks import rotate_due_keys
-
-            rotate_due_keys.delay()
-
-        transaction.on_commit(queue, robust=True)
+        enqueue_on_commit("keys.tasks.rotate_due_keys")
     return policy
 
 
@@ -295,7 +290,7 @@ def _rotate(key: APIKey, *, grace: timedelta, reason: str, policy: RotationPolic
     key.refresh_from_db(fields=["grace_until", "rolled_at"])
     sealed = SealedSecret.objects.create(
         key=successor,
-        ciphertext=encryption.encrypt(plaintext, context=SealedSecret.context_for(successor.id)),
+        ciphertext=crypto.encrypt(plaintext, purpose=SealedSecret.ENCRYPTION_PURPOSE, row_id=successor.id),
         destroy_at=key.grace_until or now,
     )
     del plaintext
@@ -350,7 +345,7 @@ def sealed_secret_reveal(*, key: APIKey, actor: User, request: HttpRequest | Non
         if sealed.destroy_at <= now or not sealed.key.is_active(now):
             _destroy(sealed, SealedReason.GRACE_ENDED if sealed.destroy_at <= now else SealedReason.KEY_INACTIVE, now)
             raise KeyConflict("The secret was destroyed unrevealed. Roll the key to get a new secret.")
-        plaintext = encryption.decrypt(sealed.ciphertext, context=SealedSecret.context_for(sealed.key_id))
+        plaintext = crypto.decrypt(sealed.ciphertext, purpose=SealedSecret.ENCRYPTION_PURPOSE, row_id=sealed.key_id)
         sealed.ciphertext = ""
         sealed.revealed_at = sealed.destroyed_at = now
         sealed.revealed_by = actor

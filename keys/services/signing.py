@@ -1,4 +1,4 @@
-"""HMAC request-signing secrets: create, rotate, update, revoke, re-encrypt, and check a signed request."""
+"""HMAC request-signing secrets: create, rotate, update, revoke, and check a signed request."""
 
 from __future__ import annotations
 
@@ -15,15 +15,16 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts.models import Organization
-from keys import encryption, httpsig
+from keys import httpsig
 from keys.httpsig import Reason, SignatureFailure
 from keys.models import APIKey, Environment, KeyStatus, SigningSecret
 from keys.models.signing import parse_key_id
-from keys.nonces import nonce_reserve
 from keys.services import validation as v
 from keys.services.credentials import UNSET, actor_parts, apply_changes, common_fields, insert_with_fresh_id, record
 from keys.services.errors import KeyConflict
 from keys.usage import recorder
+from lib import crypto
+from lib.nonces import nonce_reserve
 
 logger = logging.getLogger("keys.auth")
 
@@ -34,17 +35,13 @@ TARGET = "signing_secret"
 
 
 class SigningUnavailable(Exception):
-    """A stored secret cannot be decrypted: KEYS_ENCRYPTION_KEYS lost a version that rows still use."""
+    """A stored secret cannot be decrypted: the keyring (ENCRYPTION_KEYS) lost a key that rows still use."""
 
 
 def _new_secret() -> str:
     # 32 random bytes (256 bits). The HMAC key is the ASCII bytes of the whole string, prefix included,
     # so every language uses it as is, with no decoding step to get wrong.
     return SECRET_PREFIX + base64.urlsafe_b64encode(secrets.token_bytes(32)).rstrip(b"=").decode("ascii")
-
-
-def _context(secret_id: str) -> str:
-    return f"{TARGET}:{secret_id}"
 
 
 def _clean_api_key(api_key: Any, *, organization: Organization, environment: str) -> APIKey | None:
@@ -91,7 +88,7 @@ def signing_secret_create(
     def create(ident: str) -> SigningSecret:
         return SigningSecret.objects.create(
             id=ident,
-            secret_encrypted=encryption.encrypt(plaintext, context=_context(ident)),
+            secret_encrypted=crypto.encrypt(plaintext, purpose=SigningSecret.ENCRYPTION_PURPOSE, row_id=ident),
             **fields,
         )
 
@@ -126,7 +123,7 @@ def signing_secret_rotate(
         else:
             locked.previous_secret_encrypted = ""
             locked.previous_valid_until = None
-        locked.secret_encrypted = encryption.encrypt(plaintext, context=_context(locked.pk))
+        locked.secret_encrypted = crypto.encrypt(plaintext, purpose=SigningSecret.ENCRYPTION_PURPOSE, row_id=locked.pk)
         locked.secret_version += 1
         locked.rotated_at = now
         locked.save(
@@ -228,31 +225,16 @@ def signing_secret_update(
     return locked
 
 
-def signing_secret_reencrypt(*, secret: SigningSecret) -> bool:
-    """Move one row's secrets under the newest encryption key; False when it already was. Locks the row."""
-    with transaction.atomic():
-        locked = SigningSecret.objects.select_for_update().get(pk=secret.pk)
-        context = _context(locked.pk)
-        fields = []
-        for field in ("secret_encrypted", "previous_secret_encrypted"):
-            value = getattr(locked, field)
-            if value and encryption.needs_reencryption(value):
-                setattr(locked, field, encryption.encrypt(encryption.decrypt(value, context=context), context=context))
-                fields.append(field)
-        if fields:
-            locked.save(update_fields=[*fields, "updated_at"])
-    return bool(fields)
-
-
 def candidate_secrets(secret: SigningSecret, *, now: Any = None) -> httpsig.SecretCandidates:
     """The secrets that may have signed a request now: the current one, and the previous during grace."""
-    context = _context(secret.pk)
+    purpose = SigningSecret.ENCRYPTION_PURPOSE
     try:
-        candidates = [("current", encryption.decrypt(secret.secret_encrypted, context=context).encode("ascii"))]
+        current = crypto.decrypt(secret.secret_encrypted, purpose=purpose, row_id=secret.pk)
+        candidates = [("current", current.encode("ascii"))]
         if secret.previous_is_valid(now):
-            previous = encryption.decrypt(secret.previous_secret_encrypted, context=context)
+            previous = crypto.decrypt(secret.previous_secret_encrypted, purpose=purpose, row_id=secret.pk)
             candidates.append(("previous", previous.encode("ascii")))
-    except encryption.DecryptionError as exc:
+    except crypto.DecryptionError as exc:
         logger.error("signing secret %s cannot be decrypted: %s", secret.key_id, exc)
         raise SigningUnavailable(str(exc)) from None
     return httpsig.SecretCandidates(candidates)

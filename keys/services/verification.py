@@ -12,8 +12,8 @@ from django.utils import timezone
 from keys import hashing, tokens
 from keys.lookup import api_key_for_authentication
 from keys.models import APIKey, KeyStatus
-from keys.ratelimit import Window, hit
 from keys.usage import recorder
+from lib.ratelimit import Window, hit
 
 logger = logging.getLogger("keys.auth")
 

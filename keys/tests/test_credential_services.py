@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from io import StringIO
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.core.management import call_command
 from django.utils import timezone
 
 from audit.models import AuditEvent
-from keys import encryption
 from keys.checks import check_signing_and_mtls_settings
 from keys.models import KeyStatus, SigningSecret
 from keys.services import (
@@ -28,6 +25,7 @@ from keys.services import (
 from keys.services.errors import KeyConflict
 from keys.services.signing import candidate_secrets
 from keys.tests.pki import make_ca, make_cert, register_certificate
+from lib import crypto
 
 pytestmark = pytest.mark.django_db
 
@@ -63,11 +61,11 @@ def test_every_signing_secret_lifecycle_action_is_one_audit_event(org, alice, se
 def test_the_secret_is_encrypted_at_rest_and_bound_to_its_row(org, alice, secret) -> None:  # type: ignore[no-untyped-def]
     created, plaintext = secret
     stored = SigningSecret.objects.get(pk=created.pk).secret_encrypted
-    assert plaintext not in stored and stored.startswith(f"aesgcm${encryption.current_version()}$")
-    assert encryption.decrypt(stored, context=f"signing_secret:{created.pk}") == plaintext
+    assert plaintext not in stored and crypto.key_id_of(stored) == crypto.keyring().newest_id
+    assert crypto.decrypt(stored, purpose="signing_secret", row_id=created.pk) == plaintext
     # The same ciphertext copied onto another row does not decrypt there.
-    with pytest.raises(encryption.DecryptionError):
-        encryption.decrypt(stored, context="signing_secret:someoneelse")
+    with pytest.raises(crypto.DecryptionError):
+        crypto.decrypt(stored, purpose="signing_secret", row_id="someoneelse")
     assert plaintext not in str(AuditEvent.objects.values_list("metadata", flat=True))
 
 
@@ -118,41 +116,11 @@ def test_creation_applies_the_api_key_rules(org, alice, make_key, charlie_org) -
         )
 
 
-def test_reencryption_moves_rows_to_the_newest_key(org, alice, settings) -> None:  # type: ignore[no-untyped-def]
-    settings.KEYS_ENCRYPTION_KEYS = "1:an-old-keys-encryption-key-0123456789abcdefgh"
-    created, plaintext = signing_secret_create(organization=org, actor=alice, name="S", scopes=["orders:read"])
-    created, rotated = signing_secret_rotate(secret=created, actor=alice, grace=timedelta(hours=1))
-    settings.KEYS_ENCRYPTION_KEYS = (
-        "2:a-new-keys-encryption-key-0123456789abcdefghij,1:an-old-keys-encryption-key-0123456789abcdefgh"
-    )
-    out = StringIO()
-    call_command("reencrypt_signing_secrets", "--dry-run", stdout=out)
-    assert "1 signing secret(s) would be re-encrypted" in out.getvalue()
-    call_command("reencrypt_signing_secrets", stdout=out)
-    assert "Re-encrypted 1" in out.getvalue()
-    row = SigningSecret.objects.get(pk=created.pk)
-    current = f"aesgcm${encryption.current_version()}$"
-    assert row.secret_encrypted.startswith(current) and row.previous_secret_encrypted.startswith(current)
-    # The old key can go now: both secrets still decrypt.
-    settings.KEYS_ENCRYPTION_KEYS = "2:a-new-keys-encryption-key-0123456789abcdefghij"
-    assert {s.decode() for _, s in candidate_secrets(row).secrets} == {plaintext, rotated}
-    call_command("reencrypt_signing_secrets", stdout=out)
-    assert "Re-encrypted 0" in out.getvalue()
-    assert AuditEvent.objects.filter(action="signing_secrets.reencrypted").count() == 2
-
-
 def test_settings_mistakes_are_system_check_errors(settings) -> None:  # type: ignore[no-untyped-def]
     def ids() -> set[str]:
         return {m.id for m in check_signing_and_mtls_settings()}  # type: ignore[misc]
 
     assert ids() == set()
-    settings.KEYS_ENCRYPTION_KEYS = ""
-    assert "keys.E010" in ids()
-    settings.KEYS_ENCRYPTION_KEYS = "1:short"
-    assert "keys.E010" in ids()
-    settings.KEYS_ENCRYPTION_KEYS = "1:dev-only-keys-encryption-key-do-not-use-in-production"
-    assert "keys.E011" in ids()
-    settings.KEYS_ENCRYPTION_KEYS = "1:a-production-keys-encryption-key-0123456789"
     settings.MTLS_TRUSTED_PROXIES = ["10.0.0.0/33"]
     assert "keys.E013" in ids()
     settings.MTLS_TRUSTED_PROXIES = ["0.0.0.0/0"]

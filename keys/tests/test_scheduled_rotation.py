@@ -10,11 +10,11 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from audit.models import AuditEvent
-from keys import encryption
 from keys.models import APIKey, KeyStatus, RotationPolicy, SealedSecret
 from keys.services import Code, KeyConflict, key_check, key_revoke, key_roll
 from keys.services.rotation import rotation_policy_clear, rotation_policy_set, rotation_run
 from keys.tests.jobs_helpers import NOW, events, send_queued_emails
+from lib import crypto
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +23,7 @@ DAY = timedelta(days=1)
 
 def _sealed_plaintext(successor: APIKey) -> str:
     sealed = SealedSecret.objects.get(key=successor)
-    return encryption.decrypt(sealed.ciphertext, context=SealedSecret.context_for(successor.id))
+    return crypto.decrypt(sealed.ciphertext, purpose=SealedSecret.ENCRYPTION_PURPOSE, row_id=successor.id)
 
 
 def test_a_due_policy_rolls_the_key_once_and_seals_the_successor(make_key, alice, hook) -> None:  # type: ignore[no-untyped-def]

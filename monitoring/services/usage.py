@@ -14,8 +14,8 @@ from django.db import connection, transaction
 from django.db.models import Case, DateTimeField, GenericIPAddressField, Q, Value, When
 
 from keys.models import APIKey
-from keys.redis_client import get_redis, namespaced
 from keys.usage import PENDING_LAST_USED, PENDING_NETWORKS, PENDING_REQUESTS, NetworkCounts
+from lib.redis import get_redis, namespaced
 from monitoring.models import UsageBucket, UsageNetwork, UsageRollupBatch
 
 logger = logging.getLogger(__name__)

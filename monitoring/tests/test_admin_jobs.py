@@ -8,10 +8,10 @@ import pytest
 import time_machine
 
 from audit.services import audit_chain_check
-from keys import encryption
 from keys.models import APIKey, SealedSecret
 from keys.services.rotation import rotation_policy_set, rotation_run
 from keys.tests.jobs_helpers import NOW
+from lib import crypto
 from monitoring.models import Alert, AlertKind, AlertStatus, UsageBucket
 from monitoring.services import expiry_notices_run
 from monitoring.tests.helpers import networks
@@ -28,7 +28,7 @@ def test_every_jobs_admin_page_renders_and_never_shows_a_sealed_secret(admin_cli
         expiry_notices_run()
     successor = APIKey.objects.get(predecessor=key)
     sealed = SealedSecret.objects.get(key=successor)
-    secret = encryption.decrypt(sealed.ciphertext, context=SealedSecret.context_for(successor.id))
+    secret = crypto.decrypt(sealed.ciphertext, purpose=SealedSecret.ENCRYPTION_PURPOSE, row_id=successor.id)
     networks(key, "203.0.113.0/24", hours=[NOW])
     alert = Alert.objects.create(organization=org, key=key, kind=AlertKind.SPIKE, hour=NOW, observed=900)
     audit_chain_check()

@@ -7,10 +7,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from keys.models import APIKey
-from keys.redis_client import get_redis, namespaced
 from keys.services import client_certificate_register, signing_secret_create
 from keys.tests.pki import make_cert
 from keys.usage import PENDING_REQUESTS, recorder
+from lib.redis import get_redis, namespaced
 from monitoring.models import UsageBucket, UsageRollupBatch
 from monitoring.services import usage_rollup
 

@@ -7,8 +7,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from keys.redis_client import get_redis, namespaced
 from keys.usage import recorder, source_network
+from lib.redis import get_redis, namespaced
 from monitoring.models import UsageBucket, UsageNetwork
 from monitoring.services import usage_rollup
 

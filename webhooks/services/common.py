@@ -1,14 +1,16 @@
-"""Helpers shared by the webhook services: who acted, audit records and queueing on commit."""
+"""Helpers shared by the webhook services: who acted and audit records (queueing on commit is lib.jobs)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
 from django.http import HttpRequest
 
 from accounts.models import User
 from audit.services import audit_record
+
+# The delivery task, queued by name through lib.jobs.enqueue_on_commit: services never import tasks.
+DELIVER = "webhooks.tasks.deliver"
 
 
 def actor_parts(actor: Any) -> tuple[User | None, str]:
@@ -44,19 +46,3 @@ def record(
         request=request,
         metadata=metadata,
     )
-
-
-def enqueue_on_commit(delivery_id: int, *, countdown: float = 0) -> None:
-    """Queue the delivery task once the transaction commits (Celery's delay_on_commit, made robust).
-
-    `robust=True`: if the broker is down at commit time the change still stands and the request
-    does not fail; the row is already in the database and the beat sweep sends it.
-    """
-
-    def queue_delivery() -> None:
-        from webhooks.tasks import deliver
-
-        deliver.apply_async((delivery_id,), countdown=countdown if countdown > 0 else None)
-
-    # A named function, not a functools.partial: Django logs a robust callback's failure by __qualname__.
-    transaction.on_commit(queue_delivery, robust=True)

@@ -21,9 +21,11 @@ from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
 
-from webhooks import crypto, sender, signing
+from lib import crypto
+from lib.jobs import enqueue_on_commit
+from webhooks import sender, signing
 from webhooks.models import Attempt, AttemptTrigger, Delivery, DeliveryStatus, DisabledReason, Endpoint, Message
-from webhooks.services.common import enqueue_on_commit, record
+from webhooks.services.common import DELIVER, record
 from webhooks.services.endpoints import endpoint_disable, endpoint_secrets
 from webhooks.services.errors import WebhookConflict
 
@@ -103,7 +105,7 @@ def delivery_attempt(*, delivery_id: int) -> Attempt | None:
         headers = signing.headers(secrets=secrets, msg_id=message.id, timestamp=int(started.timestamp()), body=body)
         result = sender.send(url=endpoint.url, headers=headers, body=body)
     else:
-        result = sender.SendResult(None, "", "No usable signing secret (check WEBHOOK_ENCRYPTION_KEYS).", None, 0)
+        result = sender.SendResult(None, "", "No usable signing secret (check ENCRYPTION_KEYS).", None, 0)
     return _record_attempt(delivery, token, started, result)
 
 
@@ -164,7 +166,7 @@ def _record_attempt(delivery: Delivery, token: str, started: datetime, result: s
                 endpoint_disable(endpoint=endpoint, actor=None, reason=DisabledReason.FAILING)
                 retry_in = None
         if retry_in is not None and retry_in <= COUNTDOWN_MAX:
-            enqueue_on_commit(locked.pk, countdown=retry_in.total_seconds())
+            enqueue_on_commit(DELIVER, locked.pk, countdown=retry_in.total_seconds())
     logger.info(
         "webhook %s to endpoint %s attempt %d: %s",
         delivery.message_id,
@@ -227,7 +229,7 @@ def delivery_retry(*, delivery: Delivery, actor: Any, request: HttpRequest | Non
             request=request,
             message=locked.message_id,
         )
-        enqueue_on_commit(locked.pk)
+        enqueue_on_commit(DELIVER, locked.pk)
     locked.refresh_from_db()
     return locked
 
@@ -258,7 +260,7 @@ def deliveries_recover(*, endpoint: Endpoint, actor: Any, since: datetime, reque
         )
         # Queue a first batch now; anything beyond it goes out with the next beat sweep.
         for delivery_id in ids[:500]:
-            enqueue_on_commit(delivery_id)
+            enqueue_on_commit(DELIVER, delivery_id)
     return count
 
 

@@ -22,7 +22,8 @@ from django.utils import timezone
 
 from accounts.models import Organization
 from accounts.outbox import email_queue, recipients_for
-from webhooks import catalogue, crypto, signing
+from lib import crypto
+from webhooks import catalogue, signing
 from webhooks.models import DeliveryStatus, DisabledReason, Endpoint, EndpointSecret, Message
 from webhooks.sender import host_refusal
 from webhooks.services.common import actor_parts, record
@@ -35,11 +36,6 @@ MAX_GRACE = timedelta(days=7)
 MAX_EVENT_TYPES = 100
 _UNSET: Any = object()
 _url_validator = URLValidator(schemes=["http", "https"])
-
-
-def secret_context(endpoint_id: str) -> str:
-    """Associated data that binds an encrypted secret to its endpoint (a ciphertext moved elsewhere will not open)."""
-    return f"webhooks.endpoint_secret:{endpoint_id}"
 
 
 # --- validation ------------------------------------------------------------------------------
@@ -104,7 +100,7 @@ def _new_secret(endpoint: Endpoint, now: datetime) -> str:
     plaintext = signing.generate_secret()
     EndpointSecret.objects.create(
         endpoint=endpoint,
-        ciphertext=crypto.encrypt(plaintext, context=secret_context(endpoint.id)),
+        ciphertext=crypto.encrypt(plaintext, purpose=EndpointSecret.ENCRYPTION_PURPOSE, row_id=endpoint.id),
         created_at=now,
     )
     return plaintext
@@ -306,7 +302,9 @@ class RevealedSecret:
 def endpoint_secrets(endpoint: Endpoint, *, now: datetime | None = None) -> list[str]:
     """The plaintext of every secret that signs right now, newest first (for the sender only)."""
     rows = EndpointSecret.objects.active(now).filter(endpoint_id=endpoint.id).order_by("-created_at", "-id")
-    return [crypto.decrypt(row.ciphertext, context=secret_context(endpoint.id)) for row in rows]
+    return [
+        crypto.decrypt(row.ciphertext, purpose=EndpointSecret.ENCRYPTION_PURPOSE, row_id=endpoint.id) for row in rows
+    ]
 
 
 def endpoint_secret_reveal(
@@ -318,7 +316,9 @@ def endpoint_secret_reveal(
         rows = list(EndpointSecret.objects.active(now).filter(endpoint=endpoint).order_by("-created_at", "-id"))
         revealed = [
             RevealedSecret(
-                crypto.decrypt(r.ciphertext, context=secret_context(endpoint.id)), r.created_at, r.expires_at
+                crypto.decrypt(r.ciphertext, purpose=EndpointSecret.ENCRYPTION_PURPOSE, row_id=endpoint.id),
+                r.created_at,
+                r.expires_at,
             )
             for r in rows
         ]

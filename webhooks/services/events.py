@@ -12,9 +12,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Organization
+from lib.jobs import enqueue_on_commit
 from webhooks import catalogue
 from webhooks.models import Delivery, Endpoint, Message
-from webhooks.services.common import enqueue_on_commit
+from webhooks.services.common import DELIVER
 from webhooks.services.errors import PayloadError
 
 # Field names that must never carry a value in an event; secrets are referred to by id, never sent.
@@ -85,5 +86,5 @@ def publish(
         for delivery in deliveries:
             if delivery.pk is None:  # backends without RETURNING on bulk insert
                 delivery = Delivery.objects.get(message=message, endpoint=delivery.endpoint)
-            enqueue_on_commit(delivery.pk)
+            enqueue_on_commit(DELIVER, delivery.pk)
     return message

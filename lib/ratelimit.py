@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from django.core.cache import cache
 
-from keys.redis_client import get_redis, namespaced
+from lib.redis import get_redis, namespaced
 
 
 @dataclass(frozen=True)

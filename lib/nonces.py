@@ -10,7 +10,7 @@ import hashlib
 
 from django.core.cache import cache
 
-from keys.redis_client import get_redis, namespaced
+from lib.redis import get_redis, namespaced
 
 
 def _name(scope: str, nonce: str) -> str:

@@ -6,8 +6,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from keys.nonces import nonce_reserve
-from keys.redis_client import get_redis
+from lib.nonces import nonce_reserve
+from lib.redis import get_redis
 
 
 def test_a_nonce_is_reserved_once_per_key_id() -> None:
