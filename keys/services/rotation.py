@@ -25,8 +25,11 @@ from django.utils import timezone
 from accounts.models import Organization, User
 from audit.services import audit_record
 from keys import encryption
+from keys.core import lifecycle as core
+from keys.core.authorization import Action, authorize
+from keys.core.errors import KeyConflict
 from keys.models import APIKey, KeyStatus, RotationPolicy, SealedReason, SealedSecret
-from keys.services.errors import KeyConflict
+from keys.services.lifecycle import KIND as KEY_KIND
 from keys.services.lifecycle import MAX_GRACE, key_roll
 from keys.services.notify import notification_queue, recipients_for
 from webhooks.services import publish
@@ -50,22 +53,13 @@ def minimum_grace() -> timedelta:
     return timedelta(minutes=1) if settings.KEYS_ROTATION_ALLOW_MINUTES else timedelta(hours=1)
 
 
-def actor_parts(actor: Any) -> tuple[User | None, str]:
-    """(user, label): a person, an API key acting through the management API, or the job itself."""
-    if isinstance(actor, User):
-        return actor, actor.email
-    if isinstance(actor, APIKey):
-        return None, f"key {actor.display_prefix}"
-    return None, "rotation policy"
-
-
 def _audit(action: str, key: APIKey, actor: Any, request: HttpRequest | None, **metadata: Any) -> None:
-    user, label = actor_parts(actor)
+    # The job acts as "rotation policy" rather than "system": that is what a person reading the log looks for.
     audit_record(
         action=action,
         organization=key.organization,
-        actor=user,
-        actor_label=label,
+        actor=actor,
+        actor_label="" if actor is not None else "rotation policy",
         target_type="api_key",
         target_id=key.id,
         request=request,
@@ -103,7 +97,8 @@ def rotation_policy_set(
     if grace >= interval:
         raise ValidationError({"grace": "The grace period must be shorter than the rotation interval."})
     with transaction.atomic():
-        locked = APIKey.objects.select_for_update().select_related("organization").get(pk=key.pk)
+        locked = core.lock(KEY_KIND, key)
+        authorize(actor, Action.ROTATION_POLICY, locked, request=request)
         if not locked.is_active() or locked.grace_until is not None:
             raise KeyConflict(
                 f"Only active keys that are not rolling get a rotation policy; this key is {locked.state}."
@@ -111,7 +106,7 @@ def rotation_policy_set(
         policy = RotationPolicy.objects.filter(key=locked).first()
         next_at = locked.created_at + interval
         if policy is None:
-            policy = RotationPolicy(key=locked, created_by=actor_parts(actor)[0])
+            policy = RotationPolicy(key=locked, created_by=actor if isinstance(actor, User) else None)
         elif policy.last_rotated_at is not None:
             next_at = policy.last_rotated_at + interval
         policy.interval, policy.grace, policy.enabled = interval, grace, True
@@ -131,6 +126,7 @@ def rotation_policy_set(
 
 def rotation_policy_clear(*, key: APIKey, actor: User | APIKey, request: HttpRequest | None = None) -> None:
     """Stop rotating `key` on a schedule (the team's maximum key age still applies). Idempotent."""
+    authorize(actor, Action.ROTATION_POLICY, key, request=request)
     with transaction.atomic():
         deleted, _ = RotationPolicy.objects.filter(key=key).delete()
         if deleted:
@@ -140,7 +136,13 @@ def rotation_policy_clear(*, key: APIKey, actor: User | APIKey, request: HttpReq
 def rotation_rotate_now(*, key: APIKey, actor: User | APIKey, request: HttpRequest | None = None) -> RotationPolicy:
     """Make the key's policy due now and queue the rotation job after commit (it rolls within seconds)."""
     with transaction.atomic():
-        policy = RotationPolicy.objects.select_for_update().select_related("key__organization").filter(key=key).first()
+        authorize(actor, Action.ROTATION_POLICY, key, request=request)
+        policy = (
+            RotationPolicy.objects.select_for_update(of=("self",))
+            .select_related("key__organization")
+            .filter(key=key)
+            .first()
+        )
         if policy is None:
             raise KeyConflict("Set a rotation policy first.")
         if not policy.key.is_active() or policy.key.grace_until is not None:
@@ -333,8 +335,14 @@ def _rotate(key: APIKey, *, grace: timedelta, reason: str, policy: RotationPolic
 def sealed_secret_reveal(*, key: APIKey, actor: User, request: HttpRequest | None = None) -> str:
     """The successor's plaintext, exactly once: the ciphertext is erased in the same transaction."""
     now = timezone.now()
+    authorize(actor, Action.REVEAL, key, request=request)
     with transaction.atomic():
-        sealed = SealedSecret.objects.select_for_update().select_related("key__organization").filter(key=key).first()
+        sealed = (
+            SealedSecret.objects.select_for_update(of=("self",))
+            .select_related("key__organization")
+            .filter(key=key)
+            .first()
+        )
         if sealed is None or not sealed.is_available:
             raise KeyConflict("This key's secret was already revealed or destroyed. Roll the key to get a new secret.")
         if sealed.destroy_at <= now or not sealed.key.is_active(now):
