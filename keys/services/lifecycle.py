@@ -20,7 +20,8 @@ from keys.core.authorization import Action, authorize, authorize_reach
 from keys.core.errors import KeyConflict
 from keys.models import APIKey, Environment
 
-Actor = User | APIKey
+# A person, a credential of any kind acting through the API (an OAuth token too), or None for the system.
+Actor = Any
 MAX_GRACE = timedelta(days=30)
 _UNSET: Any = object()
 

@@ -86,6 +86,8 @@ def rotation_policy_set(
     *, key: APIKey, actor: User | APIKey, interval: timedelta, grace: timedelta, request: HttpRequest | None = None
 ) -> RotationPolicy:
     """Roll `key` every `interval` (the first roll when the key is that old), keeping the old key for `grace`."""
+    # Before the input is judged: a caller out of reach learns nothing from validation messages.
+    authorize(actor, Action.ROTATION_POLICY, key, request=request)
     if not isinstance(interval, timedelta) or not minimum_interval() <= interval <= MAX_INTERVAL:
         raise ValidationError(
             {"interval": f"Rotate between every {human_duration(minimum_interval())} and every 10 years."}
@@ -98,7 +100,6 @@ def rotation_policy_set(
         raise ValidationError({"grace": "The grace period must be shorter than the rotation interval."})
     with transaction.atomic():
         locked = core.lock(KEY_KIND, key)
-        authorize(actor, Action.ROTATION_POLICY, locked, request=request)
         if not locked.is_active() or locked.grace_until is not None:
             raise KeyConflict(
                 f"Only active keys that are not rolling get a rotation policy; this key is {locked.state}."
