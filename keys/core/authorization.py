@@ -16,8 +16,9 @@ Who may do what:
   portal's forms ask for the password before calling the service; the API answers 403
   `reauthentication_required`.
 - **A staff person** holding the kind's Django `change_<model>` permission may revoke any
-  credential of any team: that is the admin's bulk revoke. It is the only thing staff may do
-  outside their own teams.
+  credential of any team from the Django admin (a request under its "admin" URL namespace): that
+  is the admin's bulk revoke. It is the only thing staff may do outside their own teams, and
+  anywhere else (portal, API) staff follow the person rule.
 - **A credential caller** (an API key, a signing secret, a client certificate or an OAuth token
   acting through the management API) may act only within its own reach:
   1. the same organization (else 404), and the kind's manage scope `keys:manage` (else 403);
@@ -144,7 +145,7 @@ def authorize_reach(
 def _authorize_person(
     user: Any, action: Action, target: Any, org: Organization, env: str, request: HttpRequest | None
 ) -> None:
-    if action == Action.REVOKE and target is not None and user.is_staff and user.is_active:
+    if action == Action.REVOKE and target is not None and _via_admin(request) and user.is_staff and user.is_active:
         meta = type(target)._meta
         if user.has_perm(f"{meta.app_label}.change_{meta.model_name}"):
             return  # the admin's revoke: staff act for the platform, across teams
@@ -155,6 +156,12 @@ def _authorize_person(
     needs_sudo = env == Environment.LIVE or action == Action.REVEAL
     if request is not None and needs_sudo and not sudo_is_active(request):
         raise SudoRequired()
+
+
+def _via_admin(request: HttpRequest | None) -> bool:
+    """Whether the request is one of the Django admin's pages (its URLs live in the "admin" namespace)."""
+    match = getattr(request, "resolver_match", None)
+    return match is not None and match.app_name == "admin"
 
 
 def held_scopes(caller: Any) -> frozenset[str]:

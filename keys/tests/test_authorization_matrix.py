@@ -249,3 +249,16 @@ def test_staff_revoke_any_credential_in_the_admin_and_it_is_audited(client, org,
     assert ClientCertificate.objects.get(pk=cert.pk).status == KeyStatus.REVOKED
     event = AuditEvent.objects.get(action="client_certificate.revoked")
     assert event.actor_label == "admin@example.com"
+
+
+def test_staff_follow_the_person_rule_outside_the_admin(api, alice, org) -> None:  # type: ignore[no-untyped-def]
+    from django.contrib.auth.models import Permission
+
+    alice.is_staff = True
+    alice.save()
+    alice.user_permissions.add(Permission.objects.get(codename="change_apikey"))
+    key, _ = key_create(organization=org, actor=alice, name="live", scopes=["orders:read"])
+    login(api, alice, sudo=False)
+    refused = api.post(f"/api/v1/keys/{key.id}/revoke", {}, format="json")
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "reauthentication_required"
+    assert APIKey.objects.get(pk=key.pk).status == KeyStatus.ACTIVE
