@@ -50,7 +50,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
+        code = getattr(exc, "error_code", None)  # e.g. the rule's SudoRequired: "reauthentication_required"
         exc = exceptions.PermissionDenied(str(exc) or None)
+        if code:
+            exc.error_code = code  # type: ignore[attr-defined]
     elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
     response = drf_exception_handler(exc, context)

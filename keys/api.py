@@ -20,9 +20,9 @@ from rest_framework.views import APIView
 
 from accounts.models import Membership, Organization
 from accounts.selectors import default_organization, membership_for
-from accounts.services import sudo_is_active
 from keys import services
-from keys.models import APIKey, Environment
+from keys.core.authorization import require_write
+from keys.models import APIKey
 from keys.permissions import HasScopes
 from keys.principal import CredentialUser
 from keys.selectors import key_for_org, keys_for_org
@@ -47,11 +47,6 @@ class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_detail = "The key is not in a state that allows this."
     error_code = "conflict"
-
-
-class ReauthenticationRequired(exceptions.PermissionDenied):
-    default_detail = "Confirm your password in the portal (sudo mode) before changing live keys."
-    error_code = "reauthentication_required"
 
 
 @dataclass
@@ -80,7 +75,9 @@ def caller_for(request: Request) -> Caller:
 
 
 class ManagementAccess(BasePermission):
-    """Credentials need `keys:read` to read and `keys:manage` to change; people need the matching team role."""
+    """The endpoint's gate: credentials need `keys:read` to read and `keys:manage` to change; people need
+    the matching team role. Each service then decides on the object itself through the one rule
+    (`keys.core.authorization`): environment, scope ceiling, limits, sudo."""
 
     READ_METHODS = ("GET", "HEAD", "OPTIONS")
 
@@ -90,18 +87,9 @@ class ManagementAccess(BasePermission):
         if isinstance(request.user, CredentialUser):
             return HasScopes().has_permission(request, view)
         caller = caller_for(request)  # 404 for outsiders
-        if request.method not in self.READ_METHODS and not caller.membership.can("write_credentials"):  # type: ignore[union-attr]
-            raise exceptions.PermissionDenied("Viewers can see keys but not create or change them.")
+        if request.method not in self.READ_METHODS:
+            require_write(caller.membership)  # type: ignore[arg-type]
         return True
-
-
-def _require_sudo_for_live(request: Request, environment: str) -> None:
-    if (
-        not isinstance(request.user, CredentialUser)
-        and environment == Environment.LIVE
-        and not sudo_is_active(request._request)
-    ):
-        raise ReauthenticationRequired()
 
 
 def _conflict(exc: KeyConflict) -> Conflict:
@@ -143,7 +131,6 @@ class KeyListCreate(GenericAPIView[APIKey]):
         data = KeyCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         caller = caller_for(request)
-        _require_sudo_for_live(request, data.validated_data["environment"])
         key, plaintext = services.key_create(
             organization=caller.organization, actor=caller.actor, request=request._request, **data.validated_data
         )
@@ -188,7 +175,6 @@ class KeyRoll(KeyObjectView):
         key = self.get_key(request, key_id)
         data = KeyRollSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        _require_sudo_for_live(request, key.environment)
         try:
             successor, plaintext = services.key_roll(
                 key=key,
@@ -211,7 +197,6 @@ class KeyRevoke(KeyObjectView):
         key = self.get_key(request, key_id)
         data = KeyRevokeSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        _require_sudo_for_live(request, key.environment)
         key = services.key_revoke(
             key=key, actor=caller_for(request).actor, reason=data.validated_data["reason"], request=request._request
         )
@@ -224,7 +209,6 @@ class KeyDisable(KeyObjectView):
     @extend_schema(request=None, responses=APIKeySerializer)
     def post(self, request: Request, key_id: str) -> Response:
         key = self.get_key(request, key_id)
-        _require_sudo_for_live(request, key.environment)
         try:
             key = services.key_disable(key=key, actor=caller_for(request).actor, request=request._request)
         except KeyConflict as exc:
@@ -238,7 +222,6 @@ class KeyEnable(KeyObjectView):
     @extend_schema(request=None, responses=APIKeySerializer)
     def post(self, request: Request, key_id: str) -> Response:
         key = self.get_key(request, key_id)
-        _require_sudo_for_live(request, key.environment)
         try:
             key = services.key_enable(key=key, actor=caller_for(request).actor, request=request._request)
         except KeyConflict as exc:

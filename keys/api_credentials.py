@@ -20,8 +20,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from keys import services
-from keys.api import NO_STORE, ManagementAccess, _conflict, _require_sudo_for_live, caller_for
-from keys.models import CertificateAuthority, ClientCertificate, Environment, SigningSecret
+from keys.api import NO_STORE, ManagementAccess, _conflict, caller_for
+from keys.models import CertificateAuthority, ClientCertificate, SigningSecret
 from keys.selectors import (
     authorities_for_org,
     authority_for_org,
@@ -91,7 +91,6 @@ class SigningSecretListCreate(GenericAPIView[SigningSecret]):
         data.is_valid(raise_exception=True)
         caller = caller_for(request)
         fields = dict(data.validated_data)
-        _require_sudo_for_live(request, fields["environment"])
         api_key_id = fields.pop("api_key", None)
         if api_key_id:
             try:
@@ -148,7 +147,6 @@ class SigningSecretRotate(SigningSecretObjectView):
         secret = self.get_secret(request, ident)
         data = SigningSecretRotateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        _require_sudo_for_live(request, secret.environment)
         try:
             secret, plaintext = services.signing_secret_rotate(
                 secret=secret,
@@ -172,7 +170,6 @@ class SigningSecretRevoke(SigningSecretObjectView):
         secret = self.get_secret(request, ident)
         data = KeyRevokeSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        _require_sudo_for_live(request, secret.environment)
         secret = services.signing_secret_revoke(
             secret=secret,
             actor=caller_for(request).actor,
@@ -209,8 +206,6 @@ class CertificateAuthorityListCreate(GenericAPIView[CertificateAuthority]):
         data = CertificateAuthorityCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         caller = caller_for(request)
-        # Trusting a CA lets its certificates act for live identities: treat it like a live change.
-        _require_sudo_for_live(request, Environment.LIVE)
         authority = services.certificate_authority_register(
             organization=caller.organization,
             actor=caller.actor,
@@ -249,7 +244,6 @@ class CertificateAuthorityRevoke(CertificateAuthorityObjectView):
         authority = self.get_authority(request, ident)
         data = KeyRevokeSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        _require_sudo_for_live(request, Environment.LIVE)
         authority = services.certificate_authority_revoke(
             authority=authority,
             actor=caller_for(request).actor,
@@ -287,7 +281,6 @@ class ClientCertificateListCreate(GenericAPIView[ClientCertificate]):
         data.is_valid(raise_exception=True)
         caller = caller_for(request)
         fields = dict(data.validated_data)
-        _require_sudo_for_live(request, fields["environment"])
         authority_id = fields.pop("authority", "")
         pem = fields.pop("certificate", "")
         if authority_id:
@@ -346,7 +339,6 @@ class ClientCertificateRevoke(ClientCertificateObjectView):
         cert = self.get_certificate(request, ident)
         data = KeyRevokeSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        _require_sudo_for_live(request, cert.environment)
         cert = services.client_certificate_revoke(
             certificate=cert,
             actor=caller_for(request).actor,

@@ -16,7 +16,7 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from keys.api import ManagementAccess, _conflict, _require_sudo_for_live, caller_for
+from keys.api import ManagementAccess, _conflict, caller_for
 from keys.models import RotationPolicy
 from keys.selectors import key_for_org
 from keys.services import rotation
@@ -74,7 +74,6 @@ class KeyRotationPolicy(GenericAPIView[RotationPolicy]):
         key = key_for_org(caller.organization, key_id[:8])
         data = RotationPolicyInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        _require_sudo_for_live(request, key.environment)
         try:
             policy = rotation.rotation_policy_set(
                 key=key,
@@ -91,6 +90,5 @@ class KeyRotationPolicy(GenericAPIView[RotationPolicy]):
     def delete(self, request: Request, key_id: str) -> Response:
         caller = caller_for(request)
         key = key_for_org(caller.organization, key_id[:8])
-        _require_sudo_for_live(request, key.environment)
         rotation.rotation_policy_clear(key=key, actor=caller.actor, request=request._request)
         return Response(status=status.HTTP_204_NO_CONTENT)

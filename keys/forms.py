@@ -119,8 +119,11 @@ class KeyCreateForm(PasswordConfirmMixin):
         return [self[name] for name in self.fields if name.startswith("scope__")]
 
 
-class KeyEditForm(forms.Form):
-    """Edits what every credential kind shares: name, scopes (narrowing), networks, rate limit, expiry."""
+class KeyEditForm(PasswordConfirmMixin):
+    """Edits what every credential kind shares: name, scopes (narrowing), networks, rate limit, expiry.
+
+    Live credentials need sudo mode, as every change to a live credential does (keys.core.authorization).
+    """
 
     name = forms.CharField(max_length=100)
     allowed_networks = NetworkField(required=False, label="Allowed networks", help_text="One CIDR block per line.")
@@ -134,12 +137,16 @@ class KeyEditForm(forms.Form):
         help_text="Leave empty for no expiry (if your team allows it).",
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, live: bool, **kwargs: Any) -> None:
+        self.live = live
         super().__init__(*args, **kwargs)
         self.fields.update(scope_grid_fields())
 
+    def sudo_required(self) -> bool:
+        return self.live
+
     @classmethod
-    def for_credential(cls, credential: Any, data: Any = None) -> KeyEditForm:
+    def for_credential(cls, credential: Any, data: Any = None, *, request: Any) -> KeyEditForm:
         """The form filled with the credential's current values."""
         initial = {
             "name": credential.name,
@@ -149,7 +156,7 @@ class KeyEditForm(forms.Form):
             "expires_on": credential.expires_at.replace(second=0, microsecond=0) if credential.expires_at else None,
             **grid_initial(credential.scopes),
         }
-        return cls(data, initial=initial)
+        return cls(data, initial=initial, request=request, live=credential.environment == Environment.LIVE)
 
     def changes(self) -> dict[str, Any]:
         """Keyword arguments for the kind's `*_update` service; expiry only when it was edited."""

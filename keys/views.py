@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -20,6 +20,7 @@ from accounts.selectors import membership_for
 from audit.models import AuditEvent
 from keys import scopes as scope_registry
 from keys import services, tokens
+from keys.core.authorization import require_write
 from keys.forms import (
     KeyCreateForm,
     KeyEditForm,
@@ -38,8 +39,8 @@ PAGE_SIZE = 25
 def _member(request: HttpRequest, slug: str, *, write: bool = False) -> Membership:
     membership = membership_for(request.user, slug)  # type: ignore[arg-type]
     request.session["org"] = membership.organization.slug
-    if write and not membership.can("write_credentials"):
-        raise PermissionDenied("Viewers can see keys but not create or change them.")
+    if write:
+        require_write(membership)  # the role half of the one rule; the service checks the rest
     return membership
 
 
@@ -158,7 +159,7 @@ def key_detail(request: HttpRequest, slug: str, key_id: str) -> HttpResponse:
 def key_edit(request: HttpRequest, slug: str, key_id: str) -> HttpResponse:
     membership = _member(request, slug, write=True)
     key = key_for_org(membership.organization, key_id)
-    form = KeyEditForm.for_credential(key, request.POST or None)
+    form = KeyEditForm.for_credential(key, request.POST or None, request=request)
     if request.method == "POST" and form.is_valid():
         changes = form.changes()
         try:

@@ -111,7 +111,7 @@ def certificate_detail(request: HttpRequest, slug: str, cert_id: str) -> HttpRes
 def certificate_edit(request: HttpRequest, slug: str, cert_id: str) -> HttpResponse:
     membership = _member(request, slug, write=True)
     cert = client_certificate_for_org(membership.organization, cert_id)
-    form = KeyEditForm.for_credential(cert, request.POST or None)
+    form = KeyEditForm.for_credential(cert, request.POST or None, request=request)
     form.fields["expires_on"].help_text = "At most the certificate's (or its CA's) own expiry."
     if request.method == "POST" and form.is_valid():
         changes = form.changes()

@@ -119,7 +119,7 @@ def signing_detail(request: HttpRequest, slug: str, secret_id: str) -> HttpRespo
 def signing_edit(request: HttpRequest, slug: str, secret_id: str) -> HttpResponse:
     membership = _member(request, slug, write=True)
     secret = signing_secret_for_org(membership.organization, secret_id)
-    form = KeyEditForm.for_credential(secret, request.POST or None)
+    form = KeyEditForm.for_credential(secret, request.POST or None, request=request)
     if request.method == "POST" and form.is_valid():
         changes = form.changes()
         try:

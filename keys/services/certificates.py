@@ -19,17 +19,11 @@ from django.utils import timezone
 from accounts.models import Organization
 from keys import certificates as certs
 from keys import mtls
+from keys.core import lifecycle as core
+from keys.core import validation as v
+from keys.core.authorization import Action, authorize, authorize_reach
 from keys.models import CertificateAuthority, ClientCertificate, Environment, KeyStatus, MatchType
-from keys.services import validation as v
-from keys.services.credentials import (
-    UNSET,
-    actor_parts,
-    apply_changes,
-    common_fields,
-    insert_with_fresh_id,
-    record,
-)
-from keys.services.errors import KeyConflict
+from keys.services.credentials import UNSET, common_fields, creator, insert_with_fresh_id
 from keys.usage import recorder
 
 logger = logging.getLogger("keys.auth")
@@ -48,13 +42,6 @@ def _parse_upload(pem: Any, *, field: str) -> certs.CertificateInfo:
         raise ValidationError({field: str(exc)}) from None
 
 
-def _clean_reason(reason: str) -> str:
-    reason = (reason or "").strip()
-    if len(reason) > 200:
-        raise ValidationError({"reason": "The reason is at most 200 characters."})
-    return reason
-
-
 def _expiry(expires_at: Any, organization: Organization, *, limit: datetime) -> datetime:
     """The credential's expiry: the chosen one or the certificate's own end, whichever comes first,
     held to the team's maximum lifetime like an API key's."""
@@ -64,6 +51,31 @@ def _expiry(expires_at: Any, organization: Organization, *, limit: datetime) -> 
     cleaned = v.clean_expiry(chosen, organization)
     assert cleaned is not None
     return cleaned
+
+
+def _certificate_expiry(value: Any, row: ClientCertificate) -> datetime:
+    limit = row.not_after if row.not_after else row.authority.not_after  # type: ignore[union-attr]
+    return _expiry(value, row.organization, limit=limit)
+
+
+CERT_KIND = core.Kind(
+    model=ClientCertificate,
+    target_type=CERT_TARGET,
+    event_prefix=CERT_TARGET,
+    label="certificate",
+    summary_key=CERT_TARGET,
+    clean_expiry=_certificate_expiry,
+)
+CA_KIND = core.Kind(
+    model=CertificateAuthority,
+    target_type=CA_TARGET,
+    event_prefix=CA_TARGET,
+    label="certificate authority",
+    summary_key=CA_TARGET,
+    # Counted inside the revoke's transaction: how many identities stop working with it.
+    revoke_metadata=lambda row: {"identities_refused": row.identities.exclude(status=KeyStatus.REVOKED).count()},
+    has_status_changed_at=False,
+)
 
 
 # --- certificate authorities -----------------------------------------------------------------
@@ -79,13 +91,14 @@ def certificate_authority_register(
 ) -> CertificateAuthority:
     """Trust a CA for the organization's client identities. It must be a CA, unexpired, and not already
     registered by any team (its certificates would otherwise match two teams)."""
+    # A CA vouches for live identities: the rule treats registering one as a live change.
+    authorize(actor, Action.CREATE, organization=organization, environment=Environment.LIVE, request=request)
     info = _parse_upload(certificate_pem, field="certificate")
     if not info.is_ca:
         raise ValidationError({"certificate": "This is not a CA certificate (it lacks basicConstraints CA:TRUE)."})
     now = timezone.now()
     if info.not_after <= now:
         raise ValidationError({"certificate": f"This CA certificate expired on {info.not_after:%Y-%m-%d}."})
-    user, label = actor_parts(actor)
     fields = {
         "organization": organization,
         "name": v.clean_name(name),
@@ -98,8 +111,7 @@ def certificate_authority_register(
         "not_before": info.not_before,
         "not_after": info.not_after,
         "expires_at": info.not_after,
-        "created_by": user,
-        "created_by_label": label,
+        **creator(actor),
     }
     if CertificateAuthority.objects.filter(thumbprint=info.thumbprint).exclude(status=KeyStatus.REVOKED).exists():
         raise ValidationError({"certificate": "This CA is already registered (by this team or another)."})
@@ -108,7 +120,7 @@ def certificate_authority_register(
             authority = insert_with_fresh_id(
                 CertificateAuthority, ID_LENGTH, lambda ident: CertificateAuthority.objects.create(id=ident, **fields)
             )
-            record("certificate_authority.registered", authority, actor, request, target_type=CA_TARGET)
+            core.record(CA_KIND, "certificate_authority.registered", authority, actor, request)
     except IntegrityError:
         raise ValidationError({"certificate": "This CA is already registered (by this team or another)."}) from None
     return authority
@@ -118,31 +130,9 @@ def certificate_authority_revoke(
     *, authority: CertificateAuthority, actor: Any, reason: str = "", request: HttpRequest | None = None
 ) -> CertificateAuthority:
     """Stop trusting the CA: every identity under it is refused on the next request. Idempotent."""
-    reason = _clean_reason(reason)
-    user, _ = actor_parts(actor)
-    with transaction.atomic():
-        locked = (
-            CertificateAuthority.objects.select_for_update(of=("self",))
-            .select_related("organization")
-            .get(pk=authority.pk)
-        )
-        if locked.status == KeyStatus.REVOKED:
-            return locked
-        locked.status = KeyStatus.REVOKED
-        locked.revoked_at = timezone.now()
-        locked.revoked_by = user
-        locked.revoked_reason = reason
-        locked.save(update_fields=["status", "revoked_at", "revoked_by", "revoked_reason", "updated_at"])
-        identities = locked.identities.exclude(status=KeyStatus.REVOKED).count()
-        record(
-            "certificate_authority.revoked",
-            locked,
-            actor,
-            request,
-            target_type=CA_TARGET,
-            reason=reason,
-            identities_refused=identities,
-        )
+    locked: CertificateAuthority = core.credential_revoke(
+        CA_KIND, target=authority, actor=actor, reason=reason, request=request
+    )
     return locked
 
 
@@ -178,6 +168,7 @@ def client_certificate_register(
         allowed_networks=allowed_networks,
         rate_limit=rate_limit,
         metadata=metadata,
+        request=request,
     )
     now = timezone.now()
     if authority is None:
@@ -231,6 +222,7 @@ def client_certificate_register(
         )
         taken = ClientCertificate.objects.filter(authority=authority, match_type=match_type, match_value=match_value)
         conflict = "An identity with this subject or SAN already exists under this CA."
+    authorize_reach(actor, changes={"expires_at": fields["expires_at"]})
     if taken.exclude(status=KeyStatus.REVOKED).exists():
         raise ValidationError({"certificate" if authority is None else "match": conflict})
     try:
@@ -238,7 +230,7 @@ def client_certificate_register(
             cert = insert_with_fresh_id(
                 ClientCertificate, ID_LENGTH, lambda ident: ClientCertificate.objects.create(id=ident, **fields)
             )
-            record("client_certificate.registered", cert, actor, request, target_type=CERT_TARGET)
+            core.record(CERT_KIND, "client_certificate.registered", cert, actor, request)
     except IntegrityError:
         raise ValidationError({"certificate" if authority is None else "match": conflict}) from None
     return cert
@@ -248,26 +240,9 @@ def client_certificate_revoke(
     *, certificate: ClientCertificate, actor: Any, reason: str = "", request: HttpRequest | None = None
 ) -> ClientCertificate:
     """Revoke at once: the next request with this certificate (or identity) fails on every node. Idempotent."""
-    reason = _clean_reason(reason)
-    user, _ = actor_parts(actor)
-    with transaction.atomic():
-        locked = (
-            ClientCertificate.objects.select_for_update(of=("self",))
-            .select_related("organization")
-            .get(pk=certificate.pk)
-        )
-        if locked.status == KeyStatus.REVOKED:
-            return locked
-        now = timezone.now()
-        locked.status = KeyStatus.REVOKED
-        locked.status_changed_at = now
-        locked.revoked_at = now
-        locked.revoked_by = user
-        locked.revoked_reason = reason
-        locked.save(
-            update_fields=["status", "status_changed_at", "revoked_at", "revoked_by", "revoked_reason", "updated_at"]
-        )
-        record("client_certificate.revoked", locked, actor, request, target_type=CERT_TARGET, reason=reason)
+    locked: ClientCertificate = core.credential_revoke(
+        CERT_KIND, target=certificate, actor=actor, reason=reason, request=request
+    )
     return locked
 
 
@@ -284,35 +259,18 @@ def client_certificate_update(
     request: HttpRequest | None = None,
 ) -> ClientCertificate:
     """Change the name, networks, expiry (within the certificate's own), limit or metadata, or narrow scopes."""
-    with transaction.atomic():
-        locked = (
-            ClientCertificate.objects.select_for_update(of=("self",))
-            .select_related("organization", "authority")
-            .get(pk=certificate.pk)
-        )
-        if locked.status == KeyStatus.REVOKED:
-            raise KeyConflict("A revoked certificate cannot be changed.")
-        changes: dict[str, Any] = {}
-        if name is not UNSET:
-            changes["name"] = v.clean_name(name)
-        if scopes is not UNSET:
-            new_scopes = v.clean_scopes(scopes)
-            v.require_subset(
-                new_scopes, locked.effective_scopes, message="Scopes can only be narrowed; register again to add"
-            )
-            changes["scopes"] = new_scopes
-        if allowed_networks is not UNSET:
-            changes["allowed_networks"] = v.clean_networks(allowed_networks)
-        if expires_at is not UNSET:
-            limit = locked.not_after if locked.not_after else locked.authority.not_after  # type: ignore[union-attr]
-            changes["expires_at"] = _expiry(expires_at, locked.organization, limit=limit)
-        if rate_limit is not UNSET:
-            changes["rate_limit"] = v.clean_rate_limit(rate_limit)
-        if metadata is not UNSET:
-            changes["metadata"] = v.clean_metadata(metadata)
-        diff = apply_changes(locked, changes)
-        if diff:
-            record("client_certificate.updated", locked, actor, request, target_type=CERT_TARGET, changes=diff)
+    sent = {
+        "name": name,
+        "scopes": scopes,
+        "allowed_networks": allowed_networks,
+        "expires_at": expires_at,
+        "rate_limit": rate_limit,
+        "metadata": metadata,
+    }
+    fields = {f: value for f, value in sent.items() if value is not UNSET}
+    locked: ClientCertificate = core.credential_update(
+        CERT_KIND, target=certificate, actor=actor, fields=fields, request=request
+    )
     return locked
 
 

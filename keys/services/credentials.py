@@ -1,79 +1,42 @@
-"""What the signing-secret and client-certificate services share: actors, audit records, ids, common fields."""
+"""What the signing-secret and client-certificate services share: the creating actor, ids, common fields.
+
+The lifecycle itself (update, revoke, the audit record and event) is the one family in
+`keys.core.lifecycle`; the authorization rule is `keys.core.authorization`.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 
 from accounts.models import Organization, User
-from audit.services import audit_record
+from audit.services import actor_label_of
 from keys import tokens
+from keys.core import validation as v
+from keys.core.authorization import Action, authorize, authorize_reach
+from keys.core.lifecycle import UNSET, apply_changes, jsonable
 from keys.models import Environment
-from keys.services import validation as v
-from webhooks import catalogue as webhook_events
-from webhooks.services import publish
 
 T = TypeVar("T")
-UNSET: Any = object()
+
+__all__ = [
+    "UNSET",
+    "apply_changes",
+    "clean_environment",
+    "common_fields",
+    "creator",
+    "insert_with_fresh_id",
+    "jsonable",
+]
 
 
-def actor_parts(actor: Any) -> tuple[User | None, str]:
-    """(user, label) for the audit log: a person, a credential acting through the API, or the system."""
-    if actor is None:
-        return None, "system"
-    if isinstance(actor, User):
-        return actor, actor.email
-    kind = getattr(actor, "kind", "credential")
-    ident = getattr(actor, "display_id", None) or getattr(actor, "display_prefix", None) or actor.pk
-    return None, f"{kind.replace('_', ' ')} {ident}"
-
-
-def record(
-    action: str,
-    target: Any,
-    actor: Any,
-    request: HttpRequest | None,
-    *,
-    target_type: str,
-    **metadata: Any,
-) -> None:
-    """One audit event about `target`, inside the caller's transaction; when `action` is a catalogued event
-    type (`<kind>.<action>`), the same transaction also publishes it to the team's webhook endpoints."""
-    user, label = actor_parts(actor)
-    audit_record(
-        action=action,
-        organization=target.organization,
-        actor=user,
-        actor_label=label,
-        target_type=target_type,
-        target_id=str(target.pk),
-        request=request,
-        metadata={target_type: target.summary(), **metadata},
-    )
-    if webhook_events.get(action) is not None:
-        # Stored (and later delivered) only if the change commits. Updates name the changed fields only:
-        # their values may hold the team's own metadata. Summaries and metadata here never hold a secret.
-        details = {"changed": sorted(metadata["changes"])} if "changes" in metadata else metadata
-        publish(
-            organization=target.organization,
-            event_type=action,
-            data={"organization": target.organization.slug, target_type: target.summary(), **details},
-        )
-
-
-def check_credential_actor(actor: Any, *, scopes: list[str], environment: str) -> None:
-    """A credential acting through the API never mints more than it holds, nor crosses environments."""
-    if actor is None or isinstance(actor, User):
-        return
-    held: frozenset[str] = getattr(actor, "effective_scopes", frozenset())
-    v.require_subset(scopes, held, message="A credential cannot grant scopes it does not hold")
-    own = getattr(actor, "environment", environment)
-    if environment != own:
-        raise PermissionDenied(f"A {own} credential can only manage {own} credentials.")
+def creator(actor: Any) -> dict[str, Any]:
+    """`created_by` and `created_by_label` for a new row: the person, or only the label of a credential or the system."""
+    return {"created_by": actor if isinstance(actor, User) else None, "created_by_label": actor_label_of(actor)}
 
 
 def clean_environment(environment: Any) -> str:
@@ -92,20 +55,21 @@ def common_fields(
     allowed_networks: Any,
     rate_limit: Any,
     metadata: Any,
+    request: HttpRequest | None = None,
 ) -> dict[str, Any]:
-    """Validated values of the fields every credential kind shares (the API-key rules)."""
+    """Validated values of the fields every credential kind shares, once the actor may create one here."""
     environment = clean_environment(environment)
+    authorize(actor, Action.CREATE, organization=organization, environment=environment, request=request)
     clean_scopes = v.clean_scopes(scopes)
-    check_credential_actor(actor, scopes=clean_scopes, environment=environment)
-    user, label = actor_parts(actor)
+    networks = v.clean_networks(allowed_networks)
+    authorize_reach(actor, scopes=clean_scopes, changes={"allowed_networks": networks})
     return {
         "organization": organization,
-        "created_by": user,
-        "created_by_label": label,
+        **creator(actor),
         "name": v.clean_name(name),
         "environment": environment,
         "scopes": clean_scopes,
-        "allowed_networks": v.clean_networks(allowed_networks),
+        "allowed_networks": networks,
         "rate_limit": v.clean_rate_limit(rate_limit),
         "metadata": v.clean_metadata(metadata),
     }
@@ -125,18 +89,3 @@ def insert_with_fresh_id(model: Any, length: int, create: Callable[[str], T]) ->
             if not model.objects.filter(pk=ident).exists():
                 raise
     raise RuntimeError("Could not allocate a unique id after 10 tries.")
-
-
-def jsonable(value: Any) -> Any:
-    return value.isoformat() if hasattr(value, "isoformat") else value
-
-
-def apply_changes(instance: Any, changes: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """Set the changed fields on a locked row, save them, and return {field: {before, after}}."""
-    before = {field: jsonable(getattr(instance, field)) for field in changes}
-    changed = {f: val for f, val in changes.items() if jsonable(val) != before[f]}
-    for field, value in changed.items():
-        setattr(instance, field, value)
-    if changed:
-        instance.save(update_fields=[*changed, "updated_at"])
-    return {f: {"before": before[f], "after": jsonable(val)} for f, val in changed.items()}

@@ -1,7 +1,7 @@
-"""Errors that key services raise besides Django's ValidationError and PermissionDenied."""
+"""Moved to `keys.core.errors` (the credential core); this path stays for existing imports."""
 
 from __future__ import annotations
 
+from keys.core.errors import KeyConflict
 
-class KeyConflict(Exception):
-    """The key is not in a state that allows this change (already rolled, revoked, …)."""
+__all__ = ["KeyConflict"]

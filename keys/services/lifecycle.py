@@ -6,63 +6,37 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts.models import Organization, User
-from audit.services import audit_record
+from audit.services import actor_label_of
 from keys import hashing, tokens
-from keys.models import APIKey, Environment, KeyStatus
-from keys.services import validation as v
-from keys.services.errors import KeyConflict
-from webhooks import catalogue as webhook_events
-from webhooks.services import publish
+from keys.core import lifecycle as core
+from keys.core import validation as v
+from keys.core.authorization import Action, authorize, authorize_reach
+from keys.core.errors import KeyConflict
+from keys.models import APIKey, Environment
 
-Actor = User | APIKey
+# A person, a credential of any kind acting through the API (an OAuth token too), or None for the system.
+Actor = Any
 MAX_GRACE = timedelta(days=30)
 _UNSET: Any = object()
 
-
-def _actor(actor: Actor | None) -> tuple[User | None, str]:
-    if isinstance(actor, APIKey):
-        return None, f"key {actor.display_prefix}"
-    if actor is None:
-        return None, "system"
-    return actor, actor.email
+KIND = core.Kind(
+    model=APIKey,
+    target_type="api_key",
+    event_prefix="key",
+    label="key",
+    summary_key="key",
+    clean_expiry=lambda value, row: v.clean_expiry(value, row.organization, environment=row.environment),
+)
 
 
 def _record(action: str, key: APIKey, actor: Actor | None, request: HttpRequest | None, **metadata: Any) -> None:
-    user, label = _actor(actor)
-    audit_record(
-        action=action,
-        organization=key.organization,
-        actor=user,
-        actor_label=label,
-        target_type="api_key",
-        target_id=key.id,
-        request=request,
-        metadata={"key": key.summary(), **metadata},
-    )
-    if webhook_events.get(action) is not None:
-        # Same transaction as the change: the event is stored (and later delivered) only if the change commits.
-        # Updates name the changed fields only: their values may hold the team's own metadata.
-        details = {"changed": sorted(metadata["changes"])} if "changes" in metadata else metadata
-        publish(
-            organization=key.organization,
-            event_type=action,
-            data={"organization": key.organization.slug, "key": key.summary(), **details},
-        )
-
-
-def _check_key_actor(actor: Actor | None, *, scopes: list[str], environment: str) -> None:
-    """A key acting through the API can never mint more than it holds, nor cross environments."""
-    if not isinstance(actor, APIKey):
-        return
-    v.require_subset(scopes, actor.effective_scopes, message="A key cannot grant scopes it does not hold")
-    if environment != actor.environment:
-        raise PermissionDenied(f"A {actor.environment} key can only manage {actor.environment} keys.")
+    core.record(KIND, action, key, actor, request, **metadata)
 
 
 def _insert(fields: dict[str, Any]) -> tuple[APIKey, str]:
@@ -97,13 +71,12 @@ def key_create(
     """Create a key and return it with its plaintext, which is never stored and never shown again."""
     if environment not in Environment.values:
         raise ValidationError({"environment": "The environment is 'live' or 'test'."})
+    authorize(actor, Action.CREATE, organization=organization, environment=environment, request=request)
     clean_scopes = v.clean_scopes(scopes)
-    _check_key_actor(actor, scopes=clean_scopes, environment=environment)
-    user, label = _actor(actor)
     fields = {
         "organization": organization,
-        "created_by": user,
-        "created_by_label": label,
+        "created_by": actor if isinstance(actor, User) else None,
+        "created_by_label": actor_label_of(actor),
         "name": v.clean_name(name),
         "environment": environment,
         "scopes": clean_scopes,
@@ -112,6 +85,11 @@ def key_create(
         "rate_limit": v.clean_rate_limit(rate_limit),
         "metadata": v.clean_metadata(metadata),
     }
+    authorize_reach(
+        actor,
+        scopes=clean_scopes,
+        changes={"expires_at": fields["expires_at"], "allowed_networks": fields["allowed_networks"]},
+    )
     with transaction.atomic():
         key, plaintext = _insert(fields)
         _record("key.created", key, actor, request)
@@ -130,23 +108,22 @@ def key_roll(
         raise ValidationError({"grace": f"The grace period is between 0 and {MAX_GRACE.days} days."})
     now = timezone.now()
     with transaction.atomic():
-        old = APIKey.objects.select_for_update(of=("self",)).select_related("organization").get(pk=key.pk)
+        old = core.lock(KIND, key)
+        authorize(actor, Action.ROTATE, old, request=request)
         if APIKey.objects.filter(predecessor=old).exists():
             raise KeyConflict("This key has already been rolled.")
         if not old.is_active(now):
             raise KeyConflict(f"Only active keys can be rolled; this key is {old.state}.")
-        _check_key_actor(actor, scopes=old.scopes, environment=old.environment)
         expires_at = None
         if old.expires_at is not None:
             expires_at = now + (old.expires_at - old.created_at)
             if old.organization.max_key_lifetime_days:
                 expires_at = min(expires_at, now + timedelta(days=old.organization.max_key_lifetime_days))
-        user, label = _actor(actor)
         successor, plaintext = _insert(
             {
                 "organization": old.organization,
-                "created_by": user,
-                "created_by_label": label,
+                "created_by": actor if isinstance(actor, User) else None,
+                "created_by_label": actor_label_of(actor),
                 "name": old.name,
                 "environment": old.environment,
                 "scopes": old.scopes,
@@ -170,51 +147,20 @@ def key_roll(
 
 def key_revoke(*, key: APIKey, actor: Actor | None, reason: str = "", request: HttpRequest | None = None) -> APIKey:
     """Revoke at once; the very next request with this key fails on every node. Revoking twice is a no-op."""
-    reason = (reason or "").strip()
-    if len(reason) > 200:
-        raise ValidationError({"reason": "The reason is at most 200 characters."})
-    with transaction.atomic():
-        locked = APIKey.objects.select_for_update(of=("self",)).select_related("organization").get(pk=key.pk)
-        if locked.status == KeyStatus.REVOKED:
-            return locked
-        now = timezone.now()
-        user, _ = _actor(actor)
-        locked.status = KeyStatus.REVOKED
-        locked.status_changed_at = now
-        locked.revoked_at = now
-        locked.revoked_by = user
-        locked.revoked_reason = reason
-        locked.save(
-            update_fields=["status", "status_changed_at", "revoked_at", "revoked_by", "revoked_reason", "updated_at"]
-        )
-        _record("key.revoked", locked, actor, request, reason=reason)
-    return locked
-
-
-def _set_status(
-    key: APIKey, actor: Actor | None, request: HttpRequest | None, *, to: str, frm: str, action: str
-) -> APIKey:
-    with transaction.atomic():
-        locked = APIKey.objects.select_for_update(of=("self",)).select_related("organization").get(pk=key.pk)
-        if locked.status == to:
-            return locked
-        if locked.status != frm:
-            raise KeyConflict(f"This key is {locked.status}; it cannot be {action.split('.')[1]}.")
-        locked.status = to
-        locked.status_changed_at = timezone.now()
-        locked.save(update_fields=["status", "status_changed_at", "updated_at"])
-        _record(action, locked, actor, request)
+    locked: APIKey = core.credential_revoke(KIND, target=key, actor=actor, reason=reason, request=request)
     return locked
 
 
 def key_disable(*, key: APIKey, actor: Actor | None, request: HttpRequest | None = None) -> APIKey:
     """Suspend a key; it fails authentication until enabled again."""
-    return _set_status(key, actor, request, to=KeyStatus.DISABLED, frm=KeyStatus.ACTIVE, action="key.disabled")
+    locked: APIKey = core.credential_set_status(KIND, target=key, actor=actor, enable=False, request=request)
+    return locked
 
 
 def key_enable(*, key: APIKey, actor: Actor | None, request: HttpRequest | None = None) -> APIKey:
     """Resume a disabled key."""
-    return _set_status(key, actor, request, to=KeyStatus.ACTIVE, frm=KeyStatus.DISABLED, action="key.enabled")
+    locked: APIKey = core.credential_set_status(KIND, target=key, actor=actor, enable=True, request=request)
+    return locked
 
 
 def key_update(
@@ -230,43 +176,14 @@ def key_update(
     request: HttpRequest | None = None,
 ) -> APIKey:
     """Change a key's name, networks, expiry, limit or metadata, or narrow its scopes (never widen)."""
-    with transaction.atomic():
-        locked = APIKey.objects.select_for_update(of=("self",)).select_related("organization").get(pk=key.pk)
-        if locked.status == KeyStatus.REVOKED:
-            raise KeyConflict("A revoked key cannot be changed.")
-        changes: dict[str, Any] = {}
-        if name is not _UNSET:
-            changes["name"] = v.clean_name(name)
-        if scopes is not _UNSET:
-            new_scopes = v.clean_scopes(scopes)
-            v.require_subset(
-                new_scopes, locked.effective_scopes, message="Scopes can only be narrowed; roll a new key to add"
-            )
-            changes["scopes"] = new_scopes
-        if allowed_networks is not _UNSET:
-            changes["allowed_networks"] = v.clean_networks(allowed_networks)
-        if expires_at is not _UNSET:
-            changes["expires_at"] = v.clean_expiry(expires_at, locked.organization, environment=locked.environment)
-        if rate_limit is not _UNSET:
-            changes["rate_limit"] = v.clean_rate_limit(rate_limit)
-        if metadata is not _UNSET:
-            changes["metadata"] = v.clean_metadata(metadata)
-        before = {field: _jsonable(getattr(locked, field)) for field in changes}
-        changed = {f: val for f, val in changes.items() if _jsonable(val) != before[f]}
-        if not changed:
-            return locked
-        for field, value in changed.items():
-            setattr(locked, field, value)
-        locked.save(update_fields=[*changed, "updated_at"])
-        _record(
-            "key.updated",
-            locked,
-            actor,
-            request,
-            changes={f: {"before": before[f], "after": _jsonable(val)} for f, val in changed.items()},
-        )
+    sent = {
+        "name": name,
+        "scopes": scopes,
+        "allowed_networks": allowed_networks,
+        "expires_at": expires_at,
+        "rate_limit": rate_limit,
+        "metadata": metadata,
+    }
+    fields = {f: value for f, value in sent.items() if value is not _UNSET}
+    locked: APIKey = core.credential_update(KIND, target=key, actor=actor, fields=fields, request=request)
     return locked
-
-
-def _jsonable(value: Any) -> Any:
-    return value.isoformat() if hasattr(value, "isoformat") else value

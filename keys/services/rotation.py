@@ -25,8 +25,11 @@ from django.utils import timezone
 from accounts.models import Organization, User
 from accounts.outbox import email_queue, recipients_for
 from audit.services import audit_record
+from keys.core import lifecycle as core
+from keys.core.authorization import Action, authorize
+from keys.core.errors import KeyConflict
 from keys.models import APIKey, KeyStatus, RotationPolicy, SealedReason, SealedSecret
-from keys.services.errors import KeyConflict
+from keys.services.lifecycle import KIND as KEY_KIND
 from keys.services.lifecycle import MAX_GRACE, key_roll
 from lib import crypto
 from lib.jobs import enqueue_on_commit
@@ -51,22 +54,13 @@ def minimum_grace() -> timedelta:
     return timedelta(minutes=1) if settings.KEYS_ROTATION_ALLOW_MINUTES else timedelta(hours=1)
 
 
-def actor_parts(actor: Any) -> tuple[User | None, str]:
-    """(user, label): a person, an API key acting through the management API, or the job itself."""
-    if isinstance(actor, User):
-        return actor, actor.email
-    if isinstance(actor, APIKey):
-        return None, f"key {actor.display_prefix}"
-    return None, "rotation policy"
-
-
 def _audit(action: str, key: APIKey, actor: Any, request: HttpRequest | None, **metadata: Any) -> None:
-    user, label = actor_parts(actor)
+    # The job acts as "rotation policy" rather than "system": that is what a person reading the log looks for.
     audit_record(
         action=action,
         organization=key.organization,
-        actor=user,
-        actor_label=label,
+        actor=actor,
+        actor_label="" if actor is not None else "rotation policy",
         target_type="api_key",
         target_id=key.id,
         request=request,
@@ -93,6 +87,8 @@ def rotation_policy_set(
     *, key: APIKey, actor: User | APIKey, interval: timedelta, grace: timedelta, request: HttpRequest | None = None
 ) -> RotationPolicy:
     """Roll `key` every `interval` (the first roll when the key is that old), keeping the old key for `grace`."""
+    # Before the input is judged: a caller out of reach learns nothing from validation messages.
+    authorize(actor, Action.ROTATION_POLICY, key, request=request)
     if not isinstance(interval, timedelta) or not minimum_interval() <= interval <= MAX_INTERVAL:
         raise ValidationError(
             {"interval": f"Rotate between every {human_duration(minimum_interval())} and every 10 years."}
@@ -104,7 +100,7 @@ def rotation_policy_set(
     if grace >= interval:
         raise ValidationError({"grace": "The grace period must be shorter than the rotation interval."})
     with transaction.atomic():
-        locked = APIKey.objects.select_for_update(of=("self",)).select_related("organization").get(pk=key.pk)
+        locked = core.lock(KEY_KIND, key)
         if not locked.is_active() or locked.grace_until is not None:
             raise KeyConflict(
                 f"Only active keys that are not rolling get a rotation policy; this key is {locked.state}."
@@ -112,7 +108,7 @@ def rotation_policy_set(
         policy = RotationPolicy.objects.filter(key=locked).first()
         next_at = locked.created_at + interval
         if policy is None:
-            policy = RotationPolicy(key=locked, created_by=actor_parts(actor)[0])
+            policy = RotationPolicy(key=locked, created_by=actor if isinstance(actor, User) else None)
         elif policy.last_rotated_at is not None:
             next_at = policy.last_rotated_at + interval
         policy.interval, policy.grace, policy.enabled = interval, grace, True
@@ -132,6 +128,7 @@ def rotation_policy_set(
 
 def rotation_policy_clear(*, key: APIKey, actor: User | APIKey, request: HttpRequest | None = None) -> None:
     """Stop rotating `key` on a schedule (the team's maximum key age still applies). Idempotent."""
+    authorize(actor, Action.ROTATION_POLICY, key, request=request)
     with transaction.atomic():
         deleted, _ = RotationPolicy.objects.filter(key=key).delete()
         if deleted:
@@ -141,6 +138,7 @@ def rotation_policy_clear(*, key: APIKey, actor: User | APIKey, request: HttpReq
 def rotation_rotate_now(*, key: APIKey, actor: User | APIKey, request: HttpRequest | None = None) -> RotationPolicy:
     """Make the key's policy due now and queue the rotation job after commit (it rolls within seconds)."""
     with transaction.atomic():
+        authorize(actor, Action.ROTATION_POLICY, key, request=request)
         policy = (
             RotationPolicy.objects.select_for_update(of=("self",))
             .select_related("key__organization")
@@ -333,6 +331,7 @@ def _rotate(key: APIKey, *, grace: timedelta, reason: str, policy: RotationPolic
 def sealed_secret_reveal(*, key: APIKey, actor: User, request: HttpRequest | None = None) -> str:
     """The successor's plaintext, exactly once: the ciphertext is erased in the same transaction."""
     now = timezone.now()
+    authorize(actor, Action.REVEAL, key, request=request)
     with transaction.atomic():
         sealed = (
             SealedSecret.objects.select_for_update(of=("self",))

@@ -16,12 +16,14 @@ from django.utils import timezone
 
 from accounts.models import Organization
 from keys import httpsig
+from keys.core import lifecycle as core
+from keys.core import validation as v
+from keys.core.authorization import Action, authorize, authorize_reach
+from keys.core.errors import KeyConflict
 from keys.httpsig import Reason, SignatureFailure
-from keys.models import APIKey, Environment, KeyStatus, SigningSecret
+from keys.models import APIKey, Environment, SigningSecret
 from keys.models.signing import parse_key_id
-from keys.services import validation as v
-from keys.services.credentials import UNSET, actor_parts, apply_changes, common_fields, insert_with_fresh_id, record
-from keys.services.errors import KeyConflict
+from keys.services.credentials import UNSET, common_fields, insert_with_fresh_id
 from keys.usage import recorder
 from lib import crypto
 from lib.nonces import nonce_reserve
@@ -32,6 +34,23 @@ SECRET_PREFIX = "hss_"
 ID_LENGTH = 16
 MAX_GRACE = timedelta(days=30)
 TARGET = "signing_secret"
+
+
+def _forget_previous(row: SigningSecret) -> list[str]:
+    # The previous secret goes too: a revoked key verifies nothing, and there is nothing left to keep.
+    row.previous_secret_encrypted = ""
+    row.previous_valid_until = None
+    return ["previous_secret_encrypted", "previous_valid_until"]
+
+
+KIND = core.Kind(
+    model=SigningSecret,
+    target_type=TARGET,
+    event_prefix=TARGET,
+    label="signing secret",
+    summary_key=TARGET,
+    on_revoke=_forget_previous,
+)
 
 
 class SigningUnavailable(Exception):
@@ -80,8 +99,10 @@ def signing_secret_create(
         allowed_networks=allowed_networks,
         rate_limit=rate_limit,
         metadata=metadata,
+        request=request,
     )
     fields["expires_at"] = v.clean_expiry(expires_at, organization)
+    authorize_reach(actor, changes={"expires_at": fields["expires_at"]})
     fields["api_key"] = _clean_api_key(api_key, organization=organization, environment=fields["environment"])
     plaintext = _new_secret()
 
@@ -94,7 +115,7 @@ def signing_secret_create(
 
     with transaction.atomic():
         secret = insert_with_fresh_id(SigningSecret, ID_LENGTH, create)
-        record("signing_secret.created", secret, actor, request, target_type=TARGET)
+        core.record(KIND, "signing_secret.created", secret, actor, request)
     return secret, plaintext
 
 
@@ -111,7 +132,9 @@ def signing_secret_rotate(
     now = timezone.now()
     plaintext = _new_secret()
     with transaction.atomic():
-        locked = SigningSecret.objects.select_for_update(of=("self",)).select_related("organization").get(pk=secret.pk)
+        locked = core.lock(KIND, secret)
+        # The new plaintext goes to the caller: the rule keeps a test credential from ever receiving a live one.
+        authorize(actor, Action.ROTATE, locked, request=request)
         if not locked.is_active(now):
             raise KeyConflict(f"Only active signing secrets can be rotated; this one is {locked.state}.")
         until = now + grace
@@ -136,12 +159,12 @@ def signing_secret_rotate(
                 "updated_at",
             ]
         )
-        record(
+        core.record(
+            KIND,
             "signing_secret.rotated",
             locked,
             actor,
             request,
-            target_type=TARGET,
             version=locked.secret_version,
             previous_valid_until=until.isoformat() if grace > timedelta(0) else None,
         )
@@ -152,36 +175,7 @@ def signing_secret_revoke(
     *, secret: SigningSecret, actor: Any, reason: str = "", request: HttpRequest | None = None
 ) -> SigningSecret:
     """Revoke at once: the next request signed with it fails on every node. Revoking twice is a no-op."""
-    reason = (reason or "").strip()
-    if len(reason) > 200:
-        raise ValidationError({"reason": "The reason is at most 200 characters."})
-    user, _ = actor_parts(actor)
-    with transaction.atomic():
-        locked = SigningSecret.objects.select_for_update(of=("self",)).select_related("organization").get(pk=secret.pk)
-        if locked.status == KeyStatus.REVOKED:
-            return locked
-        now = timezone.now()
-        locked.status = KeyStatus.REVOKED
-        locked.status_changed_at = now
-        locked.revoked_at = now
-        locked.revoked_by = user
-        locked.revoked_reason = reason
-        # The previous secret goes too: a revoked key verifies nothing, and there is nothing left to keep.
-        locked.previous_secret_encrypted = ""
-        locked.previous_valid_until = None
-        locked.save(
-            update_fields=[
-                "status",
-                "status_changed_at",
-                "revoked_at",
-                "revoked_by",
-                "revoked_reason",
-                "previous_secret_encrypted",
-                "previous_valid_until",
-                "updated_at",
-            ]
-        )
-        record("signing_secret.revoked", locked, actor, request, target_type=TARGET, reason=reason)
+    locked: SigningSecret = core.credential_revoke(KIND, target=secret, actor=actor, reason=reason, request=request)
     return locked
 
 
@@ -198,30 +192,16 @@ def signing_secret_update(
     request: HttpRequest | None = None,
 ) -> SigningSecret:
     """Change the name, networks, expiry, limit or metadata, or narrow the scopes (never widen)."""
-    with transaction.atomic():
-        locked = SigningSecret.objects.select_for_update(of=("self",)).select_related("organization").get(pk=secret.pk)
-        if locked.status == KeyStatus.REVOKED:
-            raise KeyConflict("A revoked signing secret cannot be changed.")
-        changes: dict[str, Any] = {}
-        if name is not UNSET:
-            changes["name"] = v.clean_name(name)
-        if scopes is not UNSET:
-            new_scopes = v.clean_scopes(scopes)
-            v.require_subset(
-                new_scopes, locked.effective_scopes, message="Scopes can only be narrowed; create a new secret to add"
-            )
-            changes["scopes"] = new_scopes
-        if allowed_networks is not UNSET:
-            changes["allowed_networks"] = v.clean_networks(allowed_networks)
-        if expires_at is not UNSET:
-            changes["expires_at"] = v.clean_expiry(expires_at, locked.organization)
-        if rate_limit is not UNSET:
-            changes["rate_limit"] = v.clean_rate_limit(rate_limit)
-        if metadata is not UNSET:
-            changes["metadata"] = v.clean_metadata(metadata)
-        diff = apply_changes(locked, changes)
-        if diff:
-            record("signing_secret.updated", locked, actor, request, target_type=TARGET, changes=diff)
+    sent = {
+        "name": name,
+        "scopes": scopes,
+        "allowed_networks": allowed_networks,
+        "expires_at": expires_at,
+        "rate_limit": rate_limit,
+        "metadata": metadata,
+    }
+    fields = {f: value for f, value in sent.items() if value is not UNSET}
+    locked: SigningSecret = core.credential_update(KIND, target=secret, actor=actor, fields=fields, request=request)
     return locked
 
 

@@ -1,111 +1,31 @@
-"""Input rules shared by every path that creates or changes a key (portal, API, command)."""
+"""Moved to `keys.core.validation` (the credential core); this path stays for existing imports."""
 
 from __future__ import annotations
 
-import ipaddress
-import json
-from collections.abc import Iterable
-from datetime import datetime, timedelta
-from typing import Any
+from keys.core.validation import (
+    MAX_METADATA_BYTES,
+    MAX_NAME,
+    MAX_NETWORKS,
+    MAX_RATE_LIMIT,
+    clean_expiry,
+    clean_metadata,
+    clean_name,
+    clean_networks,
+    clean_rate_limit,
+    clean_scopes,
+    require_subset,
+)
 
-from django.core.exceptions import ValidationError
-from django.utils import timezone
-
-from accounts.models import Organization
-from keys import scopes as scope_registry
-
-MAX_NAME = 100
-MAX_NETWORKS = 50
-MAX_RATE_LIMIT = 1_000_000
-MAX_METADATA_BYTES = 2048
-
-
-def clean_name(name: Any) -> str:
-    if not isinstance(name, str) or not name.strip():
-        raise ValidationError({"name": "Give the key a name."})
-    name = name.strip()
-    if len(name) > MAX_NAME:
-        raise ValidationError({"name": f"Names are at most {MAX_NAME} characters."})
-    return name
-
-
-def clean_scopes(scopes: Any) -> list[str]:
-    if not isinstance(scopes, (list, tuple, set, frozenset)) or not all(isinstance(s, str) for s in scopes):
-        raise ValidationError({"scopes": "Scopes must be a list of strings."})
-    if not scopes:
-        raise ValidationError({"scopes": "Choose at least one scope."})
-    bad = scope_registry.unknown(scopes)
-    if bad:
-        raise ValidationError({"scopes": f"Unknown scope(s): {', '.join(bad)}."})
-    return scope_registry.normalize(scopes)
-
-
-def clean_networks(networks: Any) -> list[str]:
-    if networks is None:
-        return []
-    if isinstance(networks, str):
-        networks = [part for part in networks.replace(",", "\n").split() if part]
-    if not isinstance(networks, (list, tuple)) or not all(isinstance(n, str) for n in networks):
-        raise ValidationError({"allowed_networks": "Allowed networks must be a list of CIDR blocks."})
-    if len(networks) > MAX_NETWORKS:
-        raise ValidationError({"allowed_networks": f"At most {MAX_NETWORKS} networks."})
-    out: list[str] = []
-    for cidr in networks:
-        try:
-            network = ipaddress.ip_network(cidr.strip(), strict=False)
-        except ValueError:
-            raise ValidationError({"allowed_networks": f"{cidr[:60]!r} is not an IPv4 or IPv6 CIDR block."}) from None
-        if str(network) not in out:
-            out.append(str(network))
-    return out
-
-
-def clean_rate_limit(rate_limit: Any) -> int | None:
-    if rate_limit in (None, ""):
-        return None
-    if isinstance(rate_limit, bool) or not isinstance(rate_limit, int) or not 1 <= rate_limit <= MAX_RATE_LIMIT:
-        raise ValidationError(
-            {"rate_limit": f"The rate limit is a whole number of requests per minute, 1 to {MAX_RATE_LIMIT}."}
-        )
-    return rate_limit
-
-
-def clean_expiry(
-    expires_at: Any, organization: Organization, *, now: datetime | None = None, environment: str | None = None
-) -> datetime | None:
-    """A future expiry within the team's maximum lifetime; `environment="live"` also applies the team's
-    "live keys must expire" policy."""
-    now = now or timezone.now()
-    if expires_at is not None and not isinstance(expires_at, datetime):
-        raise ValidationError({"expires_at": "The expiry must be a date and time."})
-    if expires_at is not None and expires_at <= now:
-        raise ValidationError({"expires_at": "The expiry must be in the future."})
-    if expires_at is None and environment == "live" and organization.require_live_key_expiry:
-        raise ValidationError({"expires_at": "Your team requires live keys to have an expiry."})
-    max_days = organization.max_key_lifetime_days
-    if max_days:
-        latest = now + timedelta(days=max_days)
-        if expires_at is None:
-            raise ValidationError({"expires_at": f"Your team requires keys to expire within {max_days} days."})
-        if expires_at > latest + timedelta(minutes=1):
-            raise ValidationError({"expires_at": f"Your team allows keys to live at most {max_days} days."})
-    return expires_at
-
-
-def clean_metadata(metadata: Any) -> dict[str, Any]:
-    if metadata in (None, ""):
-        return {}
-    if not isinstance(metadata, dict):
-        raise ValidationError({"metadata": "Metadata must be a JSON object."})
-    encoded = json.dumps(metadata)
-    if "\\u0000" in encoded:
-        raise ValidationError({"metadata": "Metadata cannot contain NUL characters."})
-    if len(encoded) > MAX_METADATA_BYTES:
-        raise ValidationError({"metadata": f"Metadata is at most {MAX_METADATA_BYTES} bytes of JSON."})
-    return metadata
-
-
-def require_subset(requested: Iterable[str], allowed: frozenset[str], *, field: str = "scopes", message: str) -> None:
-    beyond = sorted(scope_registry.expand(requested) - allowed)
-    if beyond:
-        raise ValidationError({field: f"{message}: {', '.join(beyond)}."})
+__all__ = [
+    "MAX_METADATA_BYTES",
+    "MAX_NAME",
+    "MAX_NETWORKS",
+    "MAX_RATE_LIMIT",
+    "clean_expiry",
+    "clean_metadata",
+    "clean_name",
+    "clean_networks",
+    "clean_rate_limit",
+    "clean_scopes",
+    "require_subset",
+]

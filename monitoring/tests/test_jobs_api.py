@@ -61,12 +61,15 @@ def test_an_outsider_gets_404_for_the_policy_and_the_alerts(api, charlie, target
 
 def test_keys_need_the_scope_and_dead_keys_get_401(make_key, target, alert, alice) -> None:  # type: ignore[no-untyped-def]
     _, reader = make_key(environment="test", scopes=["keys:read"])
-    _, manager = make_key(environment="test", scopes=["keys:manage"])
+    # The manager must hold the target's own scopes too (the scope ceiling of keys.core.authorization).
+    _, manager = make_key(environment="test", scopes=["keys:manage", "orders:read"])
+    _, narrow = make_key(environment="test", scopes=["keys:manage"])
     policy_url = f"/api/v1/keys/{target.id}/rotation-policy"
     denied = key_client(reader).put(policy_url, POLICY, format="json")
     assert denied.status_code == 403 and "keys:manage" in denied.json()["error"]["message"]
     assert key_client(reader).get("/api/v1/alerts/").json()["results"][0]["id"] == alert.pk
     assert key_client(reader).post(f"/api/v1/alerts/{alert.pk}/acknowledge").status_code == 403
+    assert key_client(narrow).put(policy_url, POLICY, format="json").status_code == 403
     assert key_client(manager).put(policy_url, POLICY, format="json").status_code == 200
     acked = key_client(manager).post(f"/api/v1/alerts/{alert.pk}/acknowledge")
     assert acked.status_code == 200 and acked.json()["status"] == "acknowledged"
