@@ -24,6 +24,7 @@ lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	DJANGO_DEBUG=1 $(BIN)/mypy .
+	$(BIN)/lint-imports
 
 format: venv
 	$(BIN)/ruff format .

@@ -141,7 +141,7 @@ def seed_ours(organization: Any, start: int, stop: int, rng: random.Random) -> l
     """Insert our keys number `start` to `stop`; return every KEEP_EVERY-th plaintext."""
     from django.conf import settings
 
-    from keys import hashing, tokens
+    from keys.apikeys import hashing, tokens
     from keys.models import APIKey
 
     prefix = settings.KEYS_PREFIX
@@ -206,7 +206,7 @@ def verify_cost(sample: list[str], passes: int = 20, chunk: int = 250) -> tuple[
     Each pass takes the next `chunk` keys of the sample, after one untimed pass over all of it.
     The best pass is the least disturbed by the other processes sharing the 2 cores.
     """
-    from keys.services.verification import key_check
+    from keys.apikeys.verification import key_check
 
     for raw in sample:
         assert key_check(raw, ip=IP).valid, "a seeded key does not verify"
@@ -421,7 +421,7 @@ def run(args: argparse.Namespace, redis_ok: bool) -> None:
     from django.core.management import call_command
 
     from accounts.models import Organization
-    from keys import tokens
+    from keys.apikeys import tokens
     from keys.models import APIKey
 
     call_command("migrate", verbosity=0)

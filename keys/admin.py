@@ -15,7 +15,15 @@ from django.utils import timezone
 
 from audit.services import audit_record
 from keys import services
-from keys.models import APIKey, CertificateAuthority, ClientCertificate, KeyStatus, SigningSecret
+from keys.models import (
+    APIKey,
+    CertificateAuthority,
+    ClientCertificate,
+    KeyStatus,
+    RotationPolicy,
+    SealedSecret,
+    SigningSecret,
+)
 
 
 class ExpiryFilter(admin.SimpleListFilter):
@@ -314,4 +322,38 @@ class CertificateAuthorityAdmin(_CredentialAdmin):
 
 
 # The scheduled jobs' records (rotation policies, sealed successors, emails): keys/admin_jobs.py.
-from keys import admin_jobs  # noqa: E402, F401
+
+
+class _ReadOnly(admin.ModelAdmin):  # type: ignore[type-arg]
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(RotationPolicy)
+class RotationPolicyAdmin(_ReadOnly):
+    list_display = ("key", "interval", "grace", "enabled", "next_rotation_at", "last_rotated_at", "rotations")
+    list_filter = ("enabled",)
+    search_fields = ("key__id", "key__name", "key__organization__slug")
+    list_select_related = ("key",)
+    readonly_fields = [f.name for f in RotationPolicy._meta.fields]
+
+
+@admin.register(SealedSecret)
+class SealedSecretAdmin(_ReadOnly):
+    list_display = ("key", "available", "created_at", "destroy_at", "revealed_at", "revealed_by", "destroyed_reason")
+    list_filter = ("destroyed_reason",)
+    search_fields = ("key__id", "key__name")
+    list_select_related = ("key", "revealed_by")
+    # The ciphertext is left out on purpose: the admin shows that a secret waits, never the secret.
+    fields = ("key", "available", "created_at", "destroy_at", "revealed_at", "revealed_by", "destroyed_at")
+    readonly_fields = fields
+
+    @admin.display(boolean=True, description="waiting to be revealed")
+    def available(self, obj: SealedSecret) -> bool:
+        return obj.is_available

@@ -2,7 +2,9 @@ from __future__ import annotations
 
 from django.urls import path
 
-from keys import api, api_credentials, api_jobs
+from keys.apikeys import api
+from keys.apikeys import api as api_jobs
+from keys.core import api as api_credentials
 
 app_name = "keys_api"
 

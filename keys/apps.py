@@ -17,7 +17,7 @@ class KeysConfig(AppConfig):
         register(check_key_settings, "keys", deploy=False)
         register(check_signing_and_mtls_settings, "keys", deploy=False)
 
-        from keys.checks_jobs import check_job_settings
+        from keys.checks import check_job_settings
 
         register(check_job_settings, "keys", deploy=False)
 

@@ -17,12 +17,12 @@ from rest_framework.authentication import BaseAuthentication
 from rest_framework.request import Request
 
 from audit.services import client_ip
-from keys import httpsig
-from keys.httpsig import Reason, SignatureFailure
-from keys.principal import CredentialUser
-from keys.services.certificates import CERT_MESSAGES, CertCode, client_certificate_check
-from keys.services.signing import SignedCheck, SigningUnavailable, signed_request_check
-from keys.services.verification import Code, brute_force_window, key_check
+from keys.apikeys.verification import Code, brute_force_window, key_check
+from keys.certificates.services import CERT_MESSAGES, CertCode, client_certificate_check
+from keys.core.principal import CredentialUser
+from keys.signing import httpsig
+from keys.signing.httpsig import Reason, SignatureFailure
+from keys.signing.services import SignedCheck, SigningUnavailable, signed_request_check
 from lib.http import bearer_token
 
 FAILED_MESSAGE = "Invalid or inactive API key."

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core.checks import CheckMessage, Error, Warning
 from django.core.exceptions import ImproperlyConfigured
 
-from keys import hashing, tokens
+from keys.apikeys import hashing, tokens
 
 
 def check_key_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
@@ -69,6 +69,19 @@ def check_signing_and_mtls_settings(app_configs: Any = None, **kwargs: Any) -> l
             Error(
                 "MTLS_CLIENT_CERT_HEADER must be letters, digits and dashes (servers drop names with underscores).",
                 id="keys.E014",
+            )
+        )
+    return problems
+
+
+def check_job_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    problems: list[CheckMessage] = []
+    if settings.KEYS_ROTATION_ALLOW_MINUTES and not settings.DEBUG:
+        problems.append(
+            Warning(
+                "KEYS_ROTATION_ALLOW_MINUTES is on in production: keys may be rotated every minute.",
+                hint="It exists so a rotation can be watched in development; unset it.",
+                id="keys.W021",
             )
         )
     return problems

@@ -5,7 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.db import DatabaseError
 
-from keys.services import rotation
+from keys.apikeys import rotation
 
 # --- Scheduled jobs (docs/jobs.md). Each is idempotent and safe with two beats or workers: the
 # services claim work with SELECT … FOR UPDATE SKIP LOCKED, conditional UPDATEs or unique rows.

@@ -2,7 +2,10 @@ from __future__ import annotations
 
 from django.urls import path
 
-from keys import views, views_certificates, views_rotation, views_signing
+from keys.apikeys import views
+from keys.apikeys import views as views_rotation
+from keys.certificates import views as views_certificates
+from keys.signing import views as views_signing
 
 app_name = "keys"
 

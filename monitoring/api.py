@@ -15,8 +15,8 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from keys.api import ManagementAccess, _conflict, caller_for
-from keys.services.errors import KeyConflict
+from keys.apikeys.api import ManagementAccess, _conflict, caller_for
+from keys.core.errors import KeyConflict
 from monitoring.models import Alert, AlertKind, AlertStatus
 from monitoring.selectors import alerts_for_org
 from monitoring.services import alerts

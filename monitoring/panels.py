@@ -7,7 +7,7 @@ from typing import Any
 
 from django.template import Context
 
-from keys.panels import register_panel
+from keys.core.panels import register_panel
 from monitoring.selectors import key_alerts, open_alert_count, recent_networks, usage_daily, usage_hourly, usage_totals
 
 

@@ -10,8 +10,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts.models import Organization
-from keys.services.errors import KeyConflict
-from keys.views import _member
+from keys.apikeys.views import _member
+from keys.core.errors import KeyConflict
 from monitoring.models import Alert, AlertKind, AlertStatus
 from monitoring.selectors import alert_counts, alerts_for_org
 from monitoring.services import alerts

@@ -29,8 +29,8 @@ from rest_framework.request import Request
 
 from accounts.models import Organization
 from keys import scopes as scope_registry
-from keys.mtls import request_certificate_thumbprint
-from keys.principal import CredentialUser
+from keys.certificates.mtls import request_certificate_thumbprint
+from keys.core.principal import CredentialUser
 from lib import http
 from oauth.binding import bound_thumbprint, same_certificate
 from oauth.tokens import InvalidToken, looks_like_jwt, verify_access_token

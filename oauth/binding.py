@@ -15,7 +15,7 @@ from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
 
-from keys.mtls import meta_certificate_thumbprint
+from keys.certificates.mtls import meta_certificate_thumbprint
 
 CNF_METHOD = "x5t#S256"
 _UNSET = object()

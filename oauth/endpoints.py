@@ -31,7 +31,7 @@ from oauth2_provider.settings import oauth2_settings
 from oauthlib.common import Request as OauthlibRequest
 
 from audit.services import client_ip
-from keys.mtls import presented_certificate, request_certificate, request_certificate_thumbprint
+from keys.certificates.mtls import presented_certificate, request_certificate, request_certificate_thumbprint
 from lib.http import bearer_token
 from lib.ratelimit import hit
 from oauth import scopes as oauth_scopes

@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 
 from accounts.forms import PasswordConfirmMixin
-from keys.forms import GRACE_CHOICES, scope_grid_fields
+from keys.apikeys.forms import GRACE_CHOICES, scope_grid_fields
 from oauth.models import Application
 from oauth.validation import GRANT_NAMES
 

@@ -25,7 +25,7 @@ from accounts.models import Membership
 from accounts.portal import apply_errors, form_errors, member_or_404
 from audit.models import AuditEvent
 from keys import scopes as scope_registry
-from keys.forms import grid_initial, scopes_from_grid
+from keys.apikeys.forms import grid_initial, scopes_from_grid
 from lib.http import no_store
 from lib.ratelimit import hit
 from oauth import scopes as oauth_scopes

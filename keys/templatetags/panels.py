@@ -6,7 +6,7 @@ from django import template
 from django.template.loader import get_template
 from django.utils.safestring import SafeString, mark_safe
 
-from keys.panels import panels_for
+from keys.core.panels import panels_for
 
 register = template.Library()
 

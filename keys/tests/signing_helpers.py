@@ -6,7 +6,7 @@ from typing import Any
 
 from rest_framework.test import APIClient
 
-from keys.client import RequestSigner
+from keys.signing.client import RequestSigner
 
 HOST = "testserver"
 

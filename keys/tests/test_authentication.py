@@ -139,7 +139,7 @@ def test_brute_force_from_one_ip_meets_429(api, settings) -> None:  # type: igno
 
 
 def test_wrong_secret_for_a_real_key_id_meets_per_key_limit(api, make_key, settings) -> None:  # type: ignore[no-untyped-def]
-    from keys import tokens
+    from keys.apikeys import tokens
 
     settings.KEYS_FAILURES_PER_KEY_PER_MINUTE = 2
     key, plaintext = make_key()

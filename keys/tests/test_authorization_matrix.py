@@ -13,6 +13,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from conftest import login
+from keys.apikeys.rotation import rotation_policy_set
 from keys.models import APIKey, ClientCertificate, KeyStatus, RotationPolicy
 from keys.services import (
     client_certificate_register,
@@ -20,7 +21,6 @@ from keys.services import (
     key_disable,
     signing_secret_create,
 )
-from keys.services.rotation import rotation_policy_set
 from keys.tests.pki import make_cert
 
 pytestmark = pytest.mark.django_db

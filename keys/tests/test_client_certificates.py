@@ -10,7 +10,7 @@ import time_machine
 from django.test import RequestFactory
 from django.utils import timezone
 
-from keys import mtls
+from keys.certificates import mtls
 from keys.services import (
     certificate_authority_register,
     certificate_authority_revoke,

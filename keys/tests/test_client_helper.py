@@ -14,8 +14,8 @@ from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 
-from keys.client import HTTPXSigner, RequestSigner, RequestsSigner
 from keys.services import signing_secret_create
+from keys.signing.client import HTTPXSigner, RequestSigner, RequestsSigner
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "signing.md"
 

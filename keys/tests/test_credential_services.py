@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from audit.models import AuditEvent
 from keys.checks import check_signing_and_mtls_settings
+from keys.core.errors import KeyConflict
 from keys.models import KeyStatus, SigningSecret
 from keys.services import (
     certificate_authority_register,
@@ -22,8 +23,7 @@ from keys.services import (
     signing_secret_rotate,
     signing_secret_update,
 )
-from keys.services.errors import KeyConflict
-from keys.services.signing import candidate_secrets
+from keys.signing.services import candidate_secrets
 from keys.tests.pki import make_ca, make_cert, register_certificate
 from lib import crypto
 

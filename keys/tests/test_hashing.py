@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from django.test import override_settings
 
-from keys import hashing
+from keys.apikeys import hashing
 from keys.models import APIKey
 from keys.services import Code, key_check
 

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from keys.lookup import api_key_for_authentication, attnames
+from keys.core.lookup import api_key_for_authentication, attnames
 from keys.models import APIKey
 
 pytestmark = pytest.mark.django_db
@@ -42,7 +42,7 @@ def test_whoami_with_a_key_costs_one_query(api, make_key, django_assert_num_quer
 
 def test_lookup_columns_follow_meta_order_whatever_the_declaration(make_key, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """A field that moves (say onto an abstract base) changes `_meta` order; the lookup must follow it."""
-    from keys import lookup
+    from keys.core import lookup
 
     key, _ = make_key(scopes=["orders:read"], rate_limit=3)
     fields = list(APIKey._meta.concrete_fields)

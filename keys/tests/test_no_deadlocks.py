@@ -22,8 +22,8 @@ from rest_framework.test import APIClient
 
 from audit.services import audit_chain_verify
 from conftest import login
+from keys.apikeys.rotation import rotation_policy_set, rotation_run
 from keys.models import APIKey, RotationPolicy
-from keys.services.rotation import rotation_policy_set, rotation_run
 from monitoring.services.notices import expiry_notices_run
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

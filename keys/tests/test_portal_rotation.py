@@ -8,9 +8,9 @@ import pytest
 import time_machine
 
 from conftest import PASSWORD, login
+from keys.apikeys.rotation import rotation_policy_set, rotation_run
 from keys.models import APIKey, RotationPolicy, SealedSecret
 from keys.services import Code, key_check
-from keys.services.rotation import rotation_policy_set, rotation_run
 from keys.tests.jobs_helpers import NOW
 
 pytestmark = pytest.mark.django_db

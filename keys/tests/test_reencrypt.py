@@ -19,10 +19,10 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.core.management import CommandError, call_command
 
 from audit.models import AuditEvent
+from keys.apikeys.rotation import rotation_policy_set, rotation_run, sealed_secret_reveal
 from keys.models import APIKey, SealedSecret, SigningSecret
 from keys.services import Code, key_check, signing_secret_create, signing_secret_rotate
-from keys.services.rotation import rotation_policy_set, rotation_run, sealed_secret_reveal
-from keys.services.signing import candidate_secrets
+from keys.signing.services import candidate_secrets
 from keys.tests.jobs_helpers import NOW
 from lib import crypto
 from webhooks.models import EndpointSecret

@@ -10,9 +10,9 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from audit.models import AuditEvent
+from keys.apikeys.rotation import rotation_policy_clear, rotation_policy_set, rotation_run
 from keys.models import APIKey, KeyStatus, RotationPolicy, SealedSecret
 from keys.services import Code, KeyConflict, key_check, key_revoke, key_roll
-from keys.services.rotation import rotation_policy_clear, rotation_policy_set, rotation_run
 from keys.tests.jobs_helpers import NOW, events, send_queued_emails
 from lib import crypto
 
@@ -117,7 +117,7 @@ def test_a_revoked_key_is_not_rotated_and_its_policy_says_why(make_key, alice) -
 
 
 def test_one_failing_roll_does_not_stop_the_others(make_key, alice, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from keys.services import rotation
+    from keys.apikeys import rotation
 
     with time_machine.travel(NOW, tick=False) as traveller:
         bad, _ = make_key(environment="test", name="bad")
@@ -196,3 +196,20 @@ def test_only_active_keys_get_a_policy_and_clearing_is_idempotent(make_key, alic
     assert not RotationPolicy.objects.exists()
     assert AuditEvent.objects.filter(action="key.rotation_policy_cleared").count() == 1
     assert APIKey.objects.get(pk=other.pk).status == KeyStatus.ACTIVE
+
+
+def test_a_key_rolled_by_hand_after_the_job_claimed_its_policy_is_skipped_not_failed(make_key, alice) -> None:  # type: ignore[no-untyped-def]
+    """The race test_no_deadlocks found: an API roll lands between the job's claim and its own roll."""
+    from keys.apikeys import rotation
+
+    with time_machine.travel(NOW, tick=False) as traveller:
+        key, _ = make_key(environment="test", scopes=["orders:write"])
+        rotation_policy_set(key=key, actor=alice, interval=30 * DAY, grace=2 * DAY)
+        traveller.shift(30 * DAY)
+        manual, _ = key_roll(key=key, actor=alice, grace=DAY)
+        # The job's claim still points at the old key: roll it as the job would, without the follow-up pass.
+        assert rotation._roll_next_policy(timezone.now(), exclude=[]) == ("skipped", key.id)
+        assert RotationPolicy.objects.get().last_error == ""
+        assert list(APIKey.objects.filter(predecessor=key)) == [manual]
+        run = rotation_run()  # the next run moves the policy onto the hand-rolled successor
+        assert run.failed == [] and RotationPolicy.objects.get().key_id == manual.id

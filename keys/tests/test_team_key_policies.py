@@ -61,7 +61,7 @@ def test_the_portal_create_form_explains_the_refusal(client, alice, org) -> None
     ],
 )
 def test_job_setting_mistakes_are_system_checks(settings, overrides, check_id) -> None:  # type: ignore[no-untyped-def]
-    from keys.checks_jobs import check_job_settings
+    from keys.checks import check_job_settings
 
     for name, value in overrides.items():
         setattr(settings, name, value)
@@ -69,7 +69,7 @@ def test_job_setting_mistakes_are_system_checks(settings, overrides, check_id) -
 
 
 def test_the_default_job_settings_pass_the_checks(settings) -> None:  # type: ignore[no-untyped-def]
-    from keys.checks_jobs import check_job_settings
+    from keys.checks import check_job_settings
 
     settings.KEYS_ROTATION_ALLOW_MINUTES = False
     assert check_job_settings() == []

@@ -5,7 +5,7 @@ import re
 from hypothesis import given
 from hypothesis import strategies as st
 
-from keys import tokens
+from keys.apikeys import tokens
 
 
 def test_built_key_has_the_documented_shape() -> None:

@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from accounts.models import User
 from audit.services import audit_record
+from keys.core.errors import KeyConflict
 from keys.models import APIKey
-from keys.services.errors import KeyConflict
 from monitoring.models import Alert, AlertStatus
 
 

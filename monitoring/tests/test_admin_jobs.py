@@ -8,8 +8,8 @@ import pytest
 import time_machine
 
 from audit.services import audit_chain_check
+from keys.apikeys.rotation import rotation_policy_set, rotation_run
 from keys.models import APIKey, SealedSecret
-from keys.services.rotation import rotation_policy_set, rotation_run
 from keys.tests.jobs_helpers import NOW
 from lib import crypto
 from monitoring.models import Alert, AlertKind, AlertStatus, UsageBucket

@@ -27,8 +27,8 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
+from keys.apikeys.rotation import rotation_policy_set
 from keys.models import APIKey, RotationPolicy, SealedSecret
-from keys.services.rotation import rotation_policy_set
 from monitoring.models import ExpiryNotice
 from webhooks.services import endpoint_create
 

@@ -10,8 +10,8 @@ import pytest
 import time_machine
 
 from audit.models import AuditEvent
+from keys.apikeys.rotation import rotation_policy_set, rotation_run
 from keys.models import APIKey, SealedReason, SealedSecret
-from keys.services.rotation import rotation_policy_set, rotation_run
 from keys.tests.jobs_helpers import NOW, events
 from monitoring.services import expiry_notices_run
 

@@ -11,9 +11,9 @@ import time_machine
 from django.template import Context, Template
 
 from conftest import login
+from keys.apikeys.rotation import rotation_policy_set, rotation_run
+from keys.core.panels import SLOTS, panels_for, register_panel
 from keys.models import APIKey
-from keys.panels import SLOTS, panels_for, register_panel
-from keys.services.rotation import rotation_policy_set, rotation_run
 from keys.tests.jobs_helpers import NOW
 from monitoring.models import Alert, AlertKind
 from monitoring.tests.helpers import buckets, networks

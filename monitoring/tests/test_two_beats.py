@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from accounts.models import OutboundEmail
 from audit.models import AuditChainCheck
+from keys.apikeys.rotation import rotation_policy_set, rotation_run
 from keys.models import APIKey, RotationPolicy, SealedSecret
-from keys.services.rotation import rotation_policy_set, rotation_run
 from monitoring.models import Alert, ExpiryNotice
 from monitoring.tests.helpers import buckets
 

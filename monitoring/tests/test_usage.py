@@ -34,7 +34,7 @@ def test_counts_reach_hourly_buckets_and_last_used(api, make_key, settings) -> N
     key, plaintext = make_key()
     for _ in range(3):
         api.get("/orders", HTTP_X_API_KEY=plaintext, REMOTE_ADDR="203.0.113.5")
-    from keys import tokens
+    from keys.apikeys import tokens
 
     api.get("/orders", HTTP_X_API_KEY=tokens.build("ak", "live", key.id))  # right id, wrong secret
     recorder.flush()

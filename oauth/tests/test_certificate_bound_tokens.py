@@ -23,7 +23,7 @@ from rest_framework.request import Request
 
 from audit.models import AuditEvent
 from conftest import login
-from keys.certificates import thumbprint
+from keys.certificates.x509 import thumbprint
 from keys.tests.pki import Issued, make_ca, make_cert, register_certificate
 from oauth.authentication import FAILED_MESSAGE, AccessTokenAuthentication
 from oauth.models import Application, CertificateBinding

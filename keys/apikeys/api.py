@@ -1,0 +1,372 @@
+"""The management API (/api/v1/keys/…), whoami and verify. Views translate HTTP into one service call."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.http import Http404
+from django.utils.module_loading import import_string
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions, serializers, status
+from rest_framework.generics import GenericAPIView
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+from rest_framework.views import APIView
+
+from accounts.models import Membership, Organization
+from accounts.selectors import default_organization, membership_for
+from keys import services
+from keys.apikeys import rotation
+from keys.apikeys.selectors import key_for_org, keys_for_org
+from keys.apikeys.serializers import (
+    APIKeySerializer,
+    CreatedKeySerializer,
+    KeyCreateSerializer,
+    KeyRevokeSerializer,
+    KeyRollResultSerializer,
+    KeyRollSerializer,
+    KeyUpdateSerializer,
+    VerifyRequestSerializer,
+    VerifyResponseSerializer,
+    WhoAmISerializer,
+)
+from keys.core.authorization import require_write
+from keys.core.errors import KeyConflict
+from keys.core.principal import CredentialUser
+from keys.models import APIKey, RotationPolicy
+from keys.permissions import HasScopes
+from keys.throttling import CredentialRateThrottle, VerifyRateThrottle
+from lib.http import NO_STORE
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "The key is not in a state that allows this."
+    error_code = "conflict"
+
+
+@dataclass
+class Caller:
+    """Who is calling the management API, and for which organization."""
+
+    organization: Organization
+    actor: Any  # a User, or the APIKey acting
+    membership: Membership | None
+
+
+def caller_for(request: Request) -> Caller:
+    user: Any = request.user
+    if isinstance(user, CredentialUser):
+        credential: Any = request.auth
+        return Caller(credential.organization, credential, None)
+    requested = request.query_params.get("organization")
+    if requested:
+        membership = membership_for(user, requested)
+    else:
+        org = default_organization(user, request.session.get("org"))
+        if org is None:
+            raise Http404
+        membership = membership_for(user, org.slug)
+    return Caller(membership.organization, user, membership)
+
+
+class ManagementAccess(BasePermission):
+    """The endpoint's gate: credentials need `keys:read` to read and `keys:manage` to change; people need
+    the matching team role. Each service then decides on the object itself through the one rule
+    (`keys.core.authorization`): environment, scope ceiling, limits, sudo."""
+
+    READ_METHODS = ("GET", "HEAD", "OPTIONS")
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        if not request.user or not request.user.is_authenticated:
+            return False
+        if isinstance(request.user, CredentialUser):
+            return HasScopes().has_permission(request, view)
+        caller = caller_for(request)  # 404 for outsiders
+        if request.method not in self.READ_METHODS:
+            require_write(caller.membership)  # type: ignore[arg-type]
+        return True
+
+
+def _conflict(exc: KeyConflict) -> Conflict:
+    return Conflict(str(exc))
+
+
+class KeyListCreate(GenericAPIView[APIKey]):
+    """List the organization's keys, or create one (the response is the only time its secret is shown)."""
+
+    permission_classes = [ManagementAccess]
+    required_scopes = {"GET": ["keys:read"], "POST": ["keys:manage"]}
+    serializer_class = APIKeySerializer
+
+    def get_queryset(self) -> Any:
+        caller = caller_for(self.request)
+        params = self.request.query_params
+        return keys_for_org(
+            caller.organization,
+            search=params.get("search", "")[:100],
+            state=params.get("status", ""),
+            environment=params.get("environment", ""),
+        )
+
+    @extend_schema(
+        operation_id="keys_list",
+        parameters=[
+            OpenApiParameter("organization", str, description="Team slug (portal sessions only)"),
+            OpenApiParameter("search", str),
+            OpenApiParameter("status", str, enum=["active", "expired", "disabled", "revoked"]),
+            OpenApiParameter("environment", str, enum=["live", "test"]),
+        ],
+    )
+    def get(self, request: Request) -> Response:
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(APIKeySerializer(page, many=True).data)
+
+    @extend_schema(operation_id="keys_create", request=KeyCreateSerializer, responses={201: CreatedKeySerializer})
+    def post(self, request: Request) -> Response:
+        data = KeyCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        caller = caller_for(request)
+        key, plaintext = services.key_create(
+            organization=caller.organization, actor=caller.actor, request=request._request, **data.validated_data
+        )
+        body = CreatedKeySerializer(key, context={"plaintext": plaintext}).data
+        return Response(body, status=status.HTTP_201_CREATED, headers=NO_STORE)
+
+
+class KeyObjectView(APIView):
+    permission_classes = [ManagementAccess]
+    required_scopes = {"GET": ["keys:read"], "PATCH": ["keys:manage"], "POST": ["keys:manage"]}
+
+    def get_key(self, request: Request, key_id: str) -> APIKey:
+        return key_for_org(caller_for(request).organization, key_id[:8])
+
+
+class KeyDetail(KeyObjectView):
+    """Read one key, or change its name, networks, expiry, limit or metadata, or narrow its scopes."""
+
+    @extend_schema(responses=APIKeySerializer)
+    def get(self, request: Request, key_id: str) -> Response:
+        return Response(APIKeySerializer(self.get_key(request, key_id)).data)
+
+    @extend_schema(request=KeyUpdateSerializer, responses=APIKeySerializer)
+    def patch(self, request: Request, key_id: str) -> Response:
+        key = self.get_key(request, key_id)
+        data = KeyUpdateSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        try:
+            key = services.key_update(
+                key=key, actor=caller_for(request).actor, request=request._request, **data.validated_data
+            )
+        except KeyConflict as exc:
+            raise _conflict(exc) from exc
+        return Response(APIKeySerializer(key).data)
+
+
+class KeyRoll(KeyObjectView):
+    """Replace the key with a successor; the old key keeps working for `grace_seconds`."""
+
+    @extend_schema(request=KeyRollSerializer, responses=KeyRollResultSerializer)
+    def post(self, request: Request, key_id: str) -> Response:
+        key = self.get_key(request, key_id)
+        data = KeyRollSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            successor, plaintext = services.key_roll(
+                key=key,
+                actor=caller_for(request).actor,
+                grace=timedelta(seconds=data.validated_data["grace_seconds"]),
+                request=request._request,
+            )
+        except KeyConflict as exc:
+            raise _conflict(exc) from exc
+        key.refresh_from_db()
+        body = {"key": plaintext, "successor": APIKeySerializer(successor).data, "previous": APIKeySerializer(key).data}
+        return Response(body, headers=NO_STORE)
+
+
+class KeyRevoke(KeyObjectView):
+    """Revoke the key now. The very next request with it fails."""
+
+    @extend_schema(request=KeyRevokeSerializer, responses=APIKeySerializer)
+    def post(self, request: Request, key_id: str) -> Response:
+        key = self.get_key(request, key_id)
+        data = KeyRevokeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        key = services.key_revoke(
+            key=key, actor=caller_for(request).actor, reason=data.validated_data["reason"], request=request._request
+        )
+        return Response(APIKeySerializer(key).data)
+
+
+class KeyDisable(KeyObjectView):
+    """Suspend the key until it is enabled again."""
+
+    @extend_schema(request=None, responses=APIKeySerializer)
+    def post(self, request: Request, key_id: str) -> Response:
+        key = self.get_key(request, key_id)
+        try:
+            key = services.key_disable(key=key, actor=caller_for(request).actor, request=request._request)
+        except KeyConflict as exc:
+            raise _conflict(exc) from exc
+        return Response(APIKeySerializer(key).data)
+
+
+class KeyEnable(KeyObjectView):
+    """Resume a disabled key."""
+
+    @extend_schema(request=None, responses=APIKeySerializer)
+    def post(self, request: Request, key_id: str) -> Response:
+        key = self.get_key(request, key_id)
+        try:
+            key = services.key_enable(key=key, actor=caller_for(request).actor, request=request._request)
+        except KeyConflict as exc:
+            raise _conflict(exc) from exc
+        return Response(APIKeySerializer(key).data)
+
+
+def _any_credential_authentication() -> list[Any]:
+    """Every credential kind: the default classes plus those of higher apps named in settings (OAuth tokens)."""
+    classes = list(api_settings.DEFAULT_AUTHENTICATION_CLASSES)
+    return [*classes, *(import_string(path) for path in settings.EXTRA_WHOAMI_AUTHENTICATION_CLASSES)]
+
+
+class WhoAmI(APIView):
+    """Describe the credential (or signed-in person) making this request."""
+
+    authentication_classes = _any_credential_authentication()
+
+    @extend_schema(responses=WhoAmISerializer)
+    def get(self, request: Request) -> Response:
+        credential: Any = request.auth
+        user: Any = request.user
+        if credential is not None and hasattr(credential, "kind"):
+            body = {
+                "type": credential.kind,
+                "id": str(credential.id),
+                "organization": credential.organization.slug,
+                "environment": getattr(credential, "environment", None),
+                "scopes": list(credential.scopes),
+                "expires_at": credential.ends_at if hasattr(credential, "ends_at") else credential.expires_at,
+            }
+        else:
+            org = default_organization(user, request.session.get("org"))
+            body = {
+                "type": "user",
+                "id": str(user.pk),
+                "organization": org.slug if org else None,
+                "environment": None,
+                "scopes": [],
+                "expires_at": None,
+            }
+        return Response(WhoAmISerializer(body).data)
+
+
+class Verify(APIView):
+    """Verify a key for a service that is not Django. Needs a credential with `keys:verify`."""
+
+    permission_classes = [HasScopes]
+    required_scopes = ["keys:verify"]
+    throttle_classes = [CredentialRateThrottle, VerifyRateThrottle]
+
+    @extend_schema(request=VerifyRequestSerializer, responses=VerifyResponseSerializer)
+    def post(self, request: Request) -> Response:
+        data = VerifyRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        credential: Any = request.auth
+        verdict = services.key_verify(
+            raw=data.validated_data["key"],
+            organization_id=credential.organization.pk,
+            ip=data.validated_data["ip"],
+            scopes=data.validated_data["scopes"],
+        )
+        key = verdict.key
+        body: dict[str, Any] = {
+            "valid": verdict.valid,
+            "code": verdict.code.value,
+            "key_id": key.id if key else None,
+            "organization": key.organization.slug if key else None,
+            "environment": key.environment if key else None,
+            "scopes": list(key.scopes) if key else [],
+            "expires_at": key.ends_at if key else None,
+            "ratelimit": verdict.ratelimit.as_dict() if verdict.ratelimit else None,
+        }
+        if verdict.missing_scopes:
+            body["missing_scopes"] = verdict.missing_scopes
+        return Response(VerifyResponseSerializer(body).data)
+
+
+class RotationPolicySerializer(serializers.ModelSerializer[RotationPolicy]):
+    key = serializers.CharField(source="key_id", read_only=True)
+    interval_seconds = serializers.SerializerMethodField()
+    grace_seconds = serializers.SerializerMethodField()
+
+    class Meta:
+        model = RotationPolicy
+        fields = (
+            "key",
+            "interval_seconds",
+            "grace_seconds",
+            "enabled",
+            "next_rotation_at",
+            "last_rotated_at",
+            "rotations",
+            "last_error",
+        )
+
+    def get_interval_seconds(self, obj: RotationPolicy) -> int:
+        return int(obj.interval.total_seconds())
+
+    def get_grace_seconds(self, obj: RotationPolicy) -> int:
+        return int(obj.grace.total_seconds())
+
+
+class RotationPolicyInputSerializer(serializers.Serializer[Any]):
+    interval_seconds = serializers.IntegerField(min_value=60, max_value=3650 * 86400)
+    grace_seconds = serializers.IntegerField(min_value=60, max_value=30 * 86400)
+
+
+class KeyRotationPolicy(GenericAPIView[RotationPolicy]):
+    """A key's scheduled rotation: read it, set it (PUT), or stop it (DELETE)."""
+
+    permission_classes = [ManagementAccess]
+    required_scopes = {"GET": ["keys:read"], "PUT": ["keys:manage"], "DELETE": ["keys:manage"]}
+    serializer_class = RotationPolicySerializer
+
+    @extend_schema(responses=RotationPolicySerializer)
+    def get(self, request: Request, key_id: str) -> Response:
+        key = key_for_org(caller_for(request).organization, key_id[:8])
+        policy = RotationPolicy.objects.filter(key=key).first()
+        if policy is None:
+            raise Http404("This key has no rotation policy.")
+        return Response(RotationPolicySerializer(policy).data)
+
+    @extend_schema(request=RotationPolicyInputSerializer, responses=RotationPolicySerializer)
+    def put(self, request: Request, key_id: str) -> Response:
+        caller = caller_for(request)
+        key = key_for_org(caller.organization, key_id[:8])
+        data = RotationPolicyInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            policy = rotation.rotation_policy_set(
+                key=key,
+                actor=caller.actor,
+                interval=timedelta(seconds=data.validated_data["interval_seconds"]),
+                grace=timedelta(seconds=data.validated_data["grace_seconds"]),
+                request=request._request,
+            )
+        except KeyConflict as exc:
+            raise _conflict(exc) from exc
+        return Response(RotationPolicySerializer(policy).data)
+
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request: Request, key_id: str) -> Response:
+        caller = caller_for(request)
+        key = key_for_org(caller.organization, key_id[:8])
+        rotation.rotation_policy_clear(key=key, actor=caller.actor, request=request._request)
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,189 @@
+"""Create, roll, revoke, update, disable and enable API keys. Each records exactly one audit event."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from accounts.models import Organization, User
+from audit.services import actor_label_of
+from keys.apikeys import hashing, tokens
+from keys.core import lifecycle as core
+from keys.core import validation as v
+from keys.core.authorization import Action, authorize, authorize_reach
+from keys.core.errors import KeyConflict
+from keys.models import APIKey, Environment
+
+# A person, a credential of any kind acting through the API (an OAuth token too), or None for the system.
+Actor = Any
+MAX_GRACE = timedelta(days=30)
+_UNSET: Any = object()
+
+KIND = core.Kind(
+    model=APIKey,
+    target_type="api_key",
+    event_prefix="key",
+    label="key",
+    summary_key="key",
+    clean_expiry=lambda value, row: v.clean_expiry(value, row.organization, environment=row.environment),
+)
+
+
+def _record(action: str, key: APIKey, actor: Actor | None, request: HttpRequest | None, **metadata: Any) -> None:
+    core.record(KIND, action, key, actor, request, **metadata)
+
+
+def _insert(fields: dict[str, Any]) -> tuple[APIKey, str]:
+    """Insert a key under a fresh random id, retrying on the (astronomically rare) id collision."""
+    for _ in range(10):
+        key_id = tokens.random_base62(tokens.ID_LENGTH)
+        plaintext = tokens.build(settings.KEYS_PREFIX, fields["environment"], key_id)
+        try:
+            with transaction.atomic():
+                key = APIKey.objects.create(
+                    id=key_id, prefix=settings.KEYS_PREFIX, secret_hash=hashing.make_hash(plaintext), **fields
+                )
+            return key, plaintext
+        except IntegrityError:
+            continue
+    raise RuntimeError("Could not allocate a unique key id after 10 tries.")
+
+
+def key_create(
+    *,
+    organization: Organization,
+    actor: Actor | None,
+    name: str,
+    scopes: list[str],
+    environment: str = Environment.LIVE,
+    expires_at: Any = None,
+    allowed_networks: Any = None,
+    rate_limit: Any = None,
+    metadata: Any = None,
+    request: HttpRequest | None = None,
+) -> tuple[APIKey, str]:
+    """Create a key and return it with its plaintext, which is never stored and never shown again."""
+    if environment not in Environment.values:
+        raise ValidationError({"environment": "The environment is 'live' or 'test'."})
+    authorize(actor, Action.CREATE, organization=organization, environment=environment, request=request)
+    clean_scopes = v.clean_scopes(scopes)
+    fields = {
+        "organization": organization,
+        "created_by": actor if isinstance(actor, User) else None,
+        "created_by_label": actor_label_of(actor),
+        "name": v.clean_name(name),
+        "environment": environment,
+        "scopes": clean_scopes,
+        "expires_at": v.clean_expiry(expires_at, organization, environment=environment),
+        "allowed_networks": v.clean_networks(allowed_networks),
+        "rate_limit": v.clean_rate_limit(rate_limit),
+        "metadata": v.clean_metadata(metadata),
+    }
+    authorize_reach(
+        actor,
+        scopes=clean_scopes,
+        changes={"expires_at": fields["expires_at"], "allowed_networks": fields["allowed_networks"]},
+    )
+    with transaction.atomic():
+        key, plaintext = _insert(fields)
+        _record("key.created", key, actor, request)
+    return key, plaintext
+
+
+def key_roll(
+    *, key: APIKey, actor: Actor | None, grace: timedelta = timedelta(0), request: HttpRequest | None = None
+) -> tuple[APIKey, str]:
+    """Replace a key with a successor that inherits its scopes, networks, limit and metadata.
+
+    The old key keeps working until `grace` ends (never past its own expiry). The row is locked, so
+    two concurrent rolls of one key yield one successor and one KeyConflict.
+    """
+    if grace < timedelta(0) or grace > MAX_GRACE:
+        raise ValidationError({"grace": f"The grace period is between 0 and {MAX_GRACE.days} days."})
+    now = timezone.now()
+    with transaction.atomic():
+        old = core.lock(KIND, key)
+        authorize(actor, Action.ROTATE, old, request=request)
+        if APIKey.objects.filter(predecessor=old).exists():
+            raise KeyConflict("This key has already been rolled.")
+        if not old.is_active(now):
+            raise KeyConflict(f"Only active keys can be rolled; this key is {old.state}.")
+        expires_at = None
+        if old.expires_at is not None:
+            expires_at = now + (old.expires_at - old.created_at)
+            if old.organization.max_key_lifetime_days:
+                expires_at = min(expires_at, now + timedelta(days=old.organization.max_key_lifetime_days))
+        successor, plaintext = _insert(
+            {
+                "organization": old.organization,
+                "created_by": actor if isinstance(actor, User) else None,
+                "created_by_label": actor_label_of(actor),
+                "name": old.name,
+                "environment": old.environment,
+                "scopes": old.scopes,
+                "expires_at": expires_at,
+                "allowed_networks": old.allowed_networks,
+                "rate_limit": old.rate_limit,
+                "metadata": old.metadata,
+                "predecessor": old,
+            }
+        )
+        grace_until = now + grace
+        if old.expires_at is not None:
+            grace_until = min(grace_until, old.expires_at)
+        old.grace_until = grace_until
+        old.rolled_at = now
+        old.save(update_fields=["grace_until", "rolled_at", "updated_at"])
+        _record("key.rolled", old, actor, request, successor=successor.id, grace_until=grace_until.isoformat())
+    key.grace_until = grace_until
+    return successor, plaintext
+
+
+def key_revoke(*, key: APIKey, actor: Actor | None, reason: str = "", request: HttpRequest | None = None) -> APIKey:
+    """Revoke at once; the very next request with this key fails on every node. Revoking twice is a no-op."""
+    locked: APIKey = core.credential_revoke(KIND, target=key, actor=actor, reason=reason, request=request)
+    return locked
+
+
+def key_disable(*, key: APIKey, actor: Actor | None, request: HttpRequest | None = None) -> APIKey:
+    """Suspend a key; it fails authentication until enabled again."""
+    locked: APIKey = core.credential_set_status(KIND, target=key, actor=actor, enable=False, request=request)
+    return locked
+
+
+def key_enable(*, key: APIKey, actor: Actor | None, request: HttpRequest | None = None) -> APIKey:
+    """Resume a disabled key."""
+    locked: APIKey = core.credential_set_status(KIND, target=key, actor=actor, enable=True, request=request)
+    return locked
+
+
+def key_update(
+    *,
+    key: APIKey,
+    actor: Actor | None,
+    name: Any = _UNSET,
+    scopes: Any = _UNSET,
+    allowed_networks: Any = _UNSET,
+    expires_at: Any = _UNSET,
+    rate_limit: Any = _UNSET,
+    metadata: Any = _UNSET,
+    request: HttpRequest | None = None,
+) -> APIKey:
+    """Change a key's name, networks, expiry, limit or metadata, or narrow its scopes (never widen)."""
+    sent = {
+        "name": name,
+        "scopes": scopes,
+        "allowed_networks": allowed_networks,
+        "expires_at": expires_at,
+        "rate_limit": rate_limit,
+        "metadata": metadata,
+    }
+    fields = {f: value for f, value in sent.items() if value is not _UNSET}
+    locked: APIKey = core.credential_update(KIND, target=key, actor=actor, fields=fields, request=request)
+    return locked

@@ -1,0 +1,356 @@
+"""Portal pages for API keys. Each view checks membership first (404 for outsiders), then calls one service."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
+
+from accounts.models import Membership
+from accounts.selectors import membership_for
+from audit.models import AuditEvent
+from keys import scopes as scope_registry
+from keys import services
+from keys.apikeys import rotation, tokens
+from keys.apikeys.forms import (
+    KeyCreateForm,
+    KeyEditForm,
+    KeyRevokeForm,
+    KeyRollForm,
+    KeyStatusForm,
+    RotationActionForm,
+    RotationPolicyForm,
+    SealedRevealForm,
+    scopes_from_grid,
+)
+from keys.apikeys.selectors import key_counts, key_for_org, key_successor, keys_for_org
+from keys.core.authorization import require_write
+from keys.core.errors import KeyConflict
+from keys.models import APIKey
+from lib.crypto import DecryptionError
+
+PAGE_SIZE = 25
+
+
+def _member(request: HttpRequest, slug: str, *, write: bool = False) -> Membership:
+    membership = membership_for(request.user, slug)  # type: ignore[arg-type]
+    request.session["org"] = membership.organization.slug
+    if write:
+        require_write(membership)  # the role half of the one rule; the service checks the rest
+    return membership
+
+
+def _apply_errors(form: Any, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, ValidationError(errors))
+    else:
+        form.add_error(None, ValidationError(exc.messages))
+
+
+def _form_errors(form: Any) -> str:
+    return " ".join(str(e) for errs in form.errors.values() for e in errs)
+
+
+def _reveal(
+    request: HttpRequest, membership: Membership, key: APIKey, plaintext: str, *, rolled_from: APIKey | None = None
+) -> HttpResponse:
+    """The one page that ever shows the secret. Rendered as the POST's answer (never stored, never redirected to)."""
+    response = render(
+        request,
+        "keys/reveal.html",
+        {
+            "membership": membership,
+            "org": membership.organization,
+            "key": key,
+            "plaintext": plaintext,
+            "rolled_from": rolled_from,
+        },
+    )
+    response["Cache-Control"] = "no-store, no-cache, must-revalidate, private"
+    response["Pragma"] = "no-cache"
+    return response
+
+
+@login_required
+def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
+    membership = _member(request, slug)
+    org = membership.organization
+    context = {
+        "membership": membership,
+        "org": org,
+        "counts": key_counts(org),
+        "recent_keys": keys_for_org(org)[:5],
+        "recent_events": AuditEvent.objects.filter(organization=org)[:8],
+    }
+    return render(request, "keys/dashboard.html", context)
+
+
+@login_required
+def key_list(request: HttpRequest, slug: str) -> HttpResponse:
+    membership = _member(request, slug)
+    filters = {
+        "search": request.GET.get("q", "")[:100],
+        "state": request.GET.get("status", ""),
+        "environment": request.GET.get("environment", ""),
+    }
+    page = Paginator(keys_for_org(membership.organization, **filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"membership": membership, "org": membership.organization, "page": page, "filters": filters}
+    return render(request, "keys/key_list.html", context)
+
+
+@never_cache
+@login_required
+@sensitive_post_parameters("password")
+def key_create(request: HttpRequest, slug: str) -> HttpResponse:
+    membership = _member(request, slug, write=True)
+    org = membership.organization
+    initial = {"environment": request.GET.get("environment", "live")}
+    if org.max_key_lifetime_days:
+        initial["expiry"] = "30d" if org.max_key_lifetime_days >= 30 else "7d"
+    form = KeyCreateForm(request.POST or None, request=request, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            key, plaintext = services.key_create(
+                organization=org,
+                actor=request.user,  # type: ignore[arg-type]
+                name=form.cleaned_data["name"],
+                environment=form.cleaned_data["environment"],
+                scopes=scopes_from_grid(form.cleaned_data),
+                expires_at=form.expires_at(),
+                allowed_networks=form.cleaned_data["allowed_networks"],
+                rate_limit=form.cleaned_data["rate_limit"],
+                request=request,
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            return _reveal(request, membership, key, plaintext)
+    context = {"membership": membership, "org": org, "form": form, "resources": scope_registry.resources()}
+    return render(request, "keys/key_create.html", context)
+
+
+@login_required
+def key_detail(request: HttpRequest, slug: str, key_id: str) -> HttpResponse:
+    membership = _member(request, slug)
+    key = key_for_org(membership.organization, key_id)
+    context = {
+        "membership": membership,
+        "org": membership.organization,
+        "key": key,
+        "successor": key_successor(key),
+        "scopes": scope_registry.describe(key.scopes),
+        "events": AuditEvent.objects.filter(
+            organization=membership.organization, target_type="api_key", target_id=key.id
+        )[:50],
+        "roll_form": KeyRollForm(request=request, live=key.environment == "live"),
+        "revoke_form": KeyRevokeForm(request=request, live=key.environment == "live"),
+        "status_form": KeyStatusForm(request=request, live=key.environment == "live"),
+        "scanner_regex": tokens.scanner_regex(key.prefix),
+    }
+    return render(request, "keys/key_detail.html", context)
+
+
+@login_required
+def key_edit(request: HttpRequest, slug: str, key_id: str) -> HttpResponse:
+    membership = _member(request, slug, write=True)
+    key = key_for_org(membership.organization, key_id)
+    form = KeyEditForm.for_credential(key, request.POST or None, request=request)
+    if request.method == "POST" and form.is_valid():
+        changes = form.changes()
+        try:
+            services.key_update(key=key, actor=request.user, request=request, **changes)  # type: ignore[arg-type]
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        except KeyConflict as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, "Key updated.")
+            return redirect("keys:detail", slug=slug, key_id=key.id)
+    context = {"membership": membership, "org": membership.organization, "key": key, "form": form}
+    return render(request, "keys/key_edit.html", context)
+
+
+@never_cache
+@login_required
+@require_POST
+@sensitive_post_parameters("password")
+def key_roll(request: HttpRequest, slug: str, key_id: str) -> HttpResponse:
+    membership = _member(request, slug, write=True)
+    key = key_for_org(membership.organization, key_id)
+    form = KeyRollForm(request.POST, request=request, live=key.environment == "live")
+    if form.is_valid():
+        try:
+            successor, plaintext = services.key_roll(
+                key=key,
+                actor=request.user,  # type: ignore[arg-type]
+                grace=timedelta(seconds=int(form.cleaned_data["grace"])),
+                request=request,
+            )
+        except (ValidationError, KeyConflict) as exc:
+            messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+        else:
+            return _reveal(request, membership, successor, plaintext, rolled_from=key)
+    else:
+        messages.error(request, _form_errors(form))
+    return redirect("keys:detail", slug=slug, key_id=key.id)
+
+
+@login_required
+@require_POST
+@sensitive_post_parameters("password")
+def key_revoke(request: HttpRequest, slug: str, key_id: str) -> HttpResponse:
+    membership = _member(request, slug, write=True)
+    key = key_for_org(membership.organization, key_id)
+    form = KeyRevokeForm(request.POST, request=request, live=key.environment == "live")
+    if form.is_valid():
+        try:
+            services.key_revoke(key=key, actor=request.user, reason=form.cleaned_data["reason"], request=request)  # type: ignore[arg-type]
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, f"Revoked {key.name}. Requests with it fail from now on.")
+    else:
+        messages.error(request, _form_errors(form))
+    return redirect("keys:detail", slug=slug, key_id=key.id)
+
+
+def _status_change(request: HttpRequest, slug: str, key_id: str, *, enable: bool) -> HttpResponse:
+    membership = _member(request, slug, write=True)
+    key = key_for_org(membership.organization, key_id)
+    form = KeyStatusForm(request.POST, request=request, live=key.environment == "live")
+    if form.is_valid():
+        service = services.key_enable if enable else services.key_disable
+        try:
+            service(key=key, actor=request.user, request=request)  # type: ignore[arg-type]
+        except KeyConflict as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, f"{'Enabled' if enable else 'Disabled'} {key.name}.")
+    else:
+        messages.error(request, _form_errors(form))
+    return redirect("keys:detail", slug=slug, key_id=key.id)
+
+
+@login_required
+@require_POST
+@sensitive_post_parameters("password")
+def key_disable(request: HttpRequest, slug: str, key_id: str) -> HttpResponse:
+    return _status_change(request, slug, key_id, enable=False)
+
+
+@login_required
+@require_POST
+@sensitive_post_parameters("password")
+def key_enable(request: HttpRequest, slug: str, key_id: str) -> HttpResponse:
+    return _status_change(request, slug, key_id, enable=True)
+
+
+def _back(slug: str, key_id: str) -> HttpResponse:
+    return redirect("keys:detail", slug=slug, key_id=key_id)
+
+
+@login_required
+@require_POST
+@sensitive_post_parameters("password")
+def rotation_policy(request: HttpRequest, slug: str, key_id: str) -> HttpResponse:
+    membership = _member(request, slug, write=True)
+    key = key_for_org(membership.organization, key_id)
+    form = RotationPolicyForm(request.POST, request=request, live=key.environment == "live")
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return _back(slug, key.id)
+    try:
+        policy = rotation.rotation_policy_set(
+            key=key,
+            actor=request.user,  # type: ignore[arg-type]
+            interval=form.interval(),
+            grace=form.grace_period(),
+            request=request,
+        )
+    except (ValidationError, KeyConflict) as exc:
+        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+    else:
+        messages.success(request, f"Rotation scheduled. Next roll: {policy.next_rotation_at:%Y-%m-%d %H:%M} UTC.")
+    return _back(slug, key.id)
+
+
+@login_required
+@require_POST
+@sensitive_post_parameters("password")
+def rotation_clear(request: HttpRequest, slug: str, key_id: str) -> HttpResponse:
+    membership = _member(request, slug, write=True)
+    key = key_for_org(membership.organization, key_id)
+    form = RotationActionForm(request.POST, request=request, live=key.environment == "live")
+    if form.is_valid():
+        rotation.rotation_policy_clear(key=key, actor=request.user, request=request)  # type: ignore[arg-type]
+        messages.success(request, "Scheduled rotation stopped.")
+    else:
+        messages.error(request, _form_errors(form))
+    return _back(slug, key.id)
+
+
+@login_required
+@require_POST
+@sensitive_post_parameters("password")
+def rotation_now(request: HttpRequest, slug: str, key_id: str) -> HttpResponse:
+    membership = _member(request, slug, write=True)
+    key = key_for_org(membership.organization, key_id)
+    form = RotationActionForm(request.POST, request=request, live=key.environment == "live")
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return _back(slug, key.id)
+    try:
+        rotation.rotation_rotate_now(key=key, actor=request.user, request=request)  # type: ignore[arg-type]
+    except KeyConflict as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request, "Rotation queued. The job rolls the key in a moment; reload this page to see the sealed successor."
+        )
+    return _back(slug, key.id)
+
+
+@never_cache
+@login_required
+@require_POST
+@sensitive_post_parameters("password")
+def successor_reveal(request: HttpRequest, slug: str, key_id: str) -> HttpResponse:
+    """Show the sealed secret once, as the POST's own answer with `no-store`; the ciphertext is erased first."""
+    membership = _member(request, slug, write=True)
+    key = key_for_org(membership.organization, key_id)
+    form = SealedRevealForm(request.POST, request=request)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return _back(slug, key.id)
+    try:
+        plaintext = rotation.sealed_secret_reveal(key=key, actor=request.user, request=request)  # type: ignore[arg-type]
+    except KeyConflict as exc:
+        messages.error(request, str(exc))
+        return _back(slug, key.id)
+    except DecryptionError:
+        messages.error(request, "The sealed secret cannot be decrypted with the configured keys; roll the key instead.")
+        return _back(slug, key.id)
+    response = render(
+        request,
+        "keys/reveal.html",
+        {
+            "membership": membership,
+            "org": membership.organization,
+            "key": key,
+            "plaintext": plaintext,
+            "rolled_from": key.predecessor,
+        },
+    )
+    response["Cache-Control"] = "no-store, no-cache, must-revalidate, private"
+    response["Pragma"] = "no-cache"
+    return response
