@@ -7,30 +7,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from conftest import PASSWORD, login
 from keys.models import CertificateAuthority, ClientCertificate, KeyStatus, SigningSecret
-from keys.services import (
-    certificate_authority_register,
-    signing_secret_create,
-)
-from keys.tests.pki import make_ca, make_cert, register_certificate
+from keys.tests.pki import make_ca, make_cert
 
 pytestmark = pytest.mark.django_db
 
 SECRET_FORM = {"name": "Billing signer", "environment": "test", "expiry": "30d", "scope__orders": "write"}
-
-
-@pytest.fixture
-def secret(org, alice):  # type: ignore[no-untyped-def]
-    return signing_secret_create(organization=org, actor=alice, name="S", scopes=["orders:read"], environment="test")[0]
-
-
-@pytest.fixture
-def authority(org, alice):  # type: ignore[no-untyped-def]
-    return certificate_authority_register(organization=org, actor=alice, name="Acme CA", certificate_pem=make_ca().pem)
-
-
-@pytest.fixture
-def certificate(org, alice):  # type: ignore[no-untyped-def]
-    return register_certificate(org, alice, name="Svc", scopes=["orders:read"], certificate_pem=make_cert("svc").pem)
 
 
 def pages(org, secret, certificate, authority) -> list[str]:  # type: ignore[no-untyped-def]

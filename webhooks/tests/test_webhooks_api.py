@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 from standardwebhooks import Webhook
 
 from audit.models import AuditEvent
-from conftest import login
+from conftest import key_client, login
 from keys.services import key_revoke
 from webhooks import services
 from webhooks.models import Delivery, Endpoint
@@ -19,12 +19,6 @@ from webhooks.tests.helpers import Reply, run_due
 
 pytestmark = pytest.mark.django_db
 BASE = "/api/v1/webhooks"
-
-
-def key_client(plaintext: str) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {plaintext}")
-    return client
 
 
 def test_a_key_with_webhooks_write_manages_endpoints_end_to_end(make_key, receiver, org) -> None:  # type: ignore[no-untyped-def]
