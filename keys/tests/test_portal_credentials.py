@@ -36,6 +36,17 @@ def write_pages(org, secret, certificate, authority) -> list[str]:  # type: igno
     ]
 
 
+def action_urls(org, secret, certificate, authority) -> list[str]:  # type: ignore[no-untyped-def]
+    """The POST-only actions: rotate and revoke."""
+    base = f"/orgs/{org.slug}"
+    return [
+        f"{base}/signing-secrets/{secret.id}/rotate",
+        f"{base}/signing-secrets/{secret.id}/revoke",
+        f"{base}/certificates/{certificate.id}/revoke",
+        f"{base}/certificate-authorities/{authority.id}/revoke",
+    ]
+
+
 def test_a_developer_creates_a_signing_secret_and_sees_it_once(client, bob, org) -> None:  # type: ignore[no-untyped-def]
     login(client, bob)
     assert client.get(f"/orgs/{org.slug}/signing-secrets/new").status_code == 200
@@ -188,15 +199,9 @@ def test_a_viewer_cannot_create_change_or_revoke(client, vera, org, secret, cert
     login(client, vera)
     for url in write_pages(org, secret, certificate, authority):
         assert client.get(url).status_code == 403, url
-    base = f"/orgs/{org.slug}"
-    for url in (
-        f"{base}/signing-secrets/{secret.id}/rotate",
-        f"{base}/signing-secrets/{secret.id}/revoke",
-        f"{base}/certificates/{certificate.id}/revoke",
-        f"{base}/certificate-authorities/{authority.id}/revoke",
-    ):
+    for url in action_urls(org, secret, certificate, authority):
         assert client.post(url, {}).status_code == 403, url
-    assert b"Revoke" not in client.get(f"{base}/signing-secrets/{secret.id}/").content
+    assert b"Revoke" not in client.get(f"/orgs/{org.slug}/signing-secrets/{secret.id}/").content
     assert SigningSecret.objects.get(pk=secret.pk).status == KeyStatus.ACTIVE
 
 
@@ -204,13 +209,7 @@ def test_an_outsider_gets_404_everywhere(client, charlie, org, secret, certifica
     login(client, charlie)
     for url in pages(org, secret, certificate, authority) + write_pages(org, secret, certificate, authority):
         assert client.get(url).status_code == 404, url
-    base = f"/orgs/{org.slug}"
-    for url in (
-        f"{base}/signing-secrets/{secret.id}/rotate",
-        f"{base}/signing-secrets/{secret.id}/revoke",
-        f"{base}/certificates/{certificate.id}/revoke",
-        f"{base}/certificate-authorities/{authority.id}/revoke",
-    ):
+    for url in action_urls(org, secret, certificate, authority):
         assert client.post(url, {}).status_code == 404, url
     # In his own team, Alice's objects simply do not exist.
     own = charlie.memberships.first().organization.slug
