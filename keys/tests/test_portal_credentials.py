@@ -39,11 +39,9 @@ def write_pages(org, secret, certificate, authority) -> list[str]:  # type: igno
 def action_urls(org, secret, certificate, authority) -> list[str]:  # type: ignore[no-untyped-def]
     """The POST-only actions: rotate and revoke."""
     base = f"/orgs/{org.slug}"
-    return [
-        f"{base}/signing-secrets/{secret.id}/rotate",
-        f"{base}/signing-secrets/{secret.id}/revoke",
-        f"{base}/certificates/{certificate.id}/revoke",
-        f"{base}/certificate-authorities/{authority.id}/revoke",
+    revocable = {"signing-secrets": secret.id, "certificates": certificate.id, "certificate-authorities": authority.id}
+    return [f"{base}/signing-secrets/{secret.id}/rotate"] + [
+        f"{base}/{kind}/{pk}/revoke" for kind, pk in revocable.items()
     ]
 
 
