@@ -26,14 +26,11 @@ def pages(org, secret, certificate, authority) -> list[str]:  # type: ignore[no-
 
 
 def write_pages(org, secret, certificate, authority) -> list[str]:  # type: ignore[no-untyped-def]
+    """The create and edit forms."""
     base = f"/orgs/{org.slug}"
-    return [
-        f"{base}/signing-secrets/new",
-        f"{base}/signing-secrets/{secret.id}/edit",
-        f"{base}/certificates/new",
-        f"{base}/certificates/{certificate.id}/edit",
-        f"{base}/certificate-authorities/new",
-    ]
+    creatable = ("signing-secrets", "certificates", "certificate-authorities")
+    editable = {"signing-secrets": secret.id, "certificates": certificate.id}
+    return [f"{base}/{kind}/new" for kind in creatable] + [f"{base}/{kind}/{pk}/edit" for kind, pk in editable.items()]
 
 
 def action_urls(org, secret, certificate, authority) -> list[str]:  # type: ignore[no-untyped-def]
