@@ -42,6 +42,19 @@ def _clean_counters() -> Iterator[None]:
 
 
 @pytest.fixture
+def eager_celery() -> Iterator[None]:
+    """Tasks queued after commit run inline instead of reaching for a broker (an app's conftest makes it
+    autouse where every test needs it)."""
+    from config.celery_app import app
+
+    # The app reads Django settings under the CELERY_ namespace, so the override needs the prefixed name.
+    before = (app.conf.task_always_eager, app.conf.task_eager_propagates)
+    app.conf.CELERY_TASK_ALWAYS_EAGER = app.conf.CELERY_TASK_EAGER_PROPAGATES = True
+    yield
+    app.conf.CELERY_TASK_ALWAYS_EAGER, app.conf.CELERY_TASK_EAGER_PROPAGATES = before
+
+
+@pytest.fixture
 def alice(db: Any) -> User:
     return user_signup(email="alice@example.com", password=PASSWORD, name="Alice")
 
@@ -94,6 +107,13 @@ def make_key(org: Organization, alice: User):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def api() -> APIClient:
     return APIClient()
+
+
+def key_client(plaintext: str) -> APIClient:
+    """An API client that presents the key `plaintext` as its bearer credential."""
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {plaintext}")
+    return client
 
 
 def login(client: Any, user: User, *, sudo: bool = True) -> Any:

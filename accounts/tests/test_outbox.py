@@ -28,6 +28,16 @@ def _invite(client, org, capture, email: str = "erin@example.com") -> None:  # t
         client.post(f"/orgs/{org.slug}/members/", {"email": email, "role": "viewer"})
 
 
+@pytest.fixture
+def refused_invitation(client, alice, org, settings, django_capture_on_commit_callbacks) -> OutboundEmail:  # type: ignore[no-untyped-def]
+    """Alice invites Erin while the mail server refuses every email: the invitation email, queued and
+    tried once after commit."""
+    settings.EMAIL_BACKEND = DOWN
+    login(client, alice)
+    _invite(client, org, django_capture_on_commit_callbacks)
+    return OutboundEmail.objects.get()
+
+
 def test_an_invitation_is_sent_through_the_outbox_and_its_token_is_never_stored(  # type: ignore[no-untyped-def]
     client, alice, org, django_capture_on_commit_callbacks
 ) -> None:
@@ -75,13 +85,8 @@ def test_a_failed_send_is_retried_and_sent_once(  # type: ignore[no-untyped-def]
     assert len(mail.outbox) == 1
 
 
-def test_an_email_the_server_kept_refusing_is_sent_by_the_sweep_and_never_twice(  # type: ignore[no-untyped-def]
-    client, alice, org, settings, django_capture_on_commit_callbacks
-) -> None:
-    settings.EMAIL_BACKEND = DOWN
-    login(client, alice)
-    _invite(client, org, django_capture_on_commit_callbacks)
-    queued = OutboundEmail.objects.get()
+def test_an_email_the_server_kept_refusing_is_sent_by_the_sweep_and_never_twice(refused_invitation, settings) -> None:  # type: ignore[no-untyped-def]
+    queued = refused_invitation
     for _ in range(2):  # the task's retries fail too, until they run out
         with pytest.raises(Retry):
             send_email.apply(args=[queued.pk], throw=True)
@@ -116,14 +121,9 @@ def test_a_claimed_email_is_not_sent_by_another_worker(alice, org) -> None:  # t
         assert outbox.emails_due() == [queued.pk]  # a crashed worker's claim expires
 
 
-def test_an_invitation_accepted_before_its_email_went_out_is_cancelled(  # type: ignore[no-untyped-def]
-    client, alice, org, settings, django_capture_on_commit_callbacks
-) -> None:
-    settings.EMAIL_BACKEND = DOWN
-    login(client, alice)
-    _invite(client, org, django_capture_on_commit_callbacks)
+def test_an_invitation_accepted_before_its_email_went_out_is_cancelled(refused_invitation) -> None:  # type: ignore[no-untyped-def]
     Invitation.objects.update(accepted_at=timezone.now())
-    queued = OutboundEmail.objects.get()
+    queued = refused_invitation
     assert outbox.email_send(email_id=queued.pk) is False
     queued.refresh_from_db()
     assert queued.cancelled_at is not None and queued.sent_at is None and "accepted" in queued.last_error

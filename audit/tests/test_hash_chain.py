@@ -3,8 +3,7 @@ chain; changes, removals, moves between chains and cut tails are found."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
 
@@ -15,6 +14,7 @@ from django.db import connection, transaction
 from audit import chain
 from audit.models import AuditChainCheck, AuditEvent
 from audit.services import audit_chain_check, audit_chain_verify, audit_record
+from lib.tests.concurrency import held_open, run_at_once
 
 
 @contextmanager
@@ -195,22 +195,16 @@ def test_the_migration_refuses_to_relink_a_tampered_chain(alice, org) -> None:  
 def test_concurrent_writers_keep_their_chain(alice) -> None:  # type: ignore[no-untyped-def]
     if connection.vendor != "postgresql":
         pytest.skip("the advisory lock is PostgreSQL's (runs in CI)")
-    barrier = threading.Barrier(4)
 
-    def write(n: int) -> None:
-        barrier.wait()
-        try:
+    def writer(n: int) -> Callable[[], None]:
+        def write() -> None:
             for i in range(10):
                 with transaction.atomic():
                     audit_record(action=f"writer{n}.{i}", actor_label="system")
-        finally:
-            connection.close()
 
-    threads = [threading.Thread(target=write, args=(n,)) for n in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
+        return write
+
+    run_at_once(*(writer(n) for n in range(4)))
     report = audit_chain_verify()
     assert report.ok, report.message
     assert AuditEvent.objects.filter(action__startswith="writer").count() == 40
@@ -224,21 +218,7 @@ def test_an_open_transaction_holds_only_its_own_organizations_chain(alice, org, 
         pytest.skip("the advisory lock is PostgreSQL's (runs in CI)")
     from django.db import OperationalError
 
-    holding, done = threading.Event(), threading.Event()
-
-    def hold() -> None:
-        try:
-            with transaction.atomic():
-                audit_record(action="ours.slow", organization=org, actor=alice)
-                holding.set()
-                done.wait(timeout=30)
-        finally:
-            connection.close()
-
-    holder = threading.Thread(target=hold)
-    holder.start()
-    try:
-        assert holding.wait(timeout=30)
+    with held_open(lambda: audit_record(action="ours.slow", organization=org, actor=alice)):
         with transaction.atomic():
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL lock_timeout = '5s'")
@@ -247,7 +227,4 @@ def test_an_open_transaction_holds_only_its_own_organizations_chain(alice, org, 
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL lock_timeout = '100ms'")
             audit_record(action="ours.blocked", organization=org, actor=alice)  # same chain: it waits
-    finally:
-        done.set()
-        holder.join(timeout=30)
     assert audit_chain_verify().ok

@@ -1,12 +1,15 @@
-"""Fixtures of the keys tests: a webhook endpoint that stores every event, and inline Celery."""
+"""Fixtures of the keys tests: a webhook endpoint that stores every event, and one signing secret, CA and
+client certificate of Alice's team. (Inline Celery, `eager_celery`, is the root conftest's.)"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
+from keys.models import CertificateAuthority, ClientCertificate, SigningSecret
+from keys.services import certificate_authority_register, signing_secret_create
+from keys.tests.pki import make_ca, make_cert, register_certificate
 from webhooks.models import Endpoint
 from webhooks.services import endpoint_create
 
@@ -21,11 +24,18 @@ def hook(org: Any, alice: Any, settings: Any) -> Endpoint:
 
 
 @pytest.fixture
-def eager_celery() -> Iterator[None]:
-    """Tasks queued after commit run inline (transactional tests would otherwise reach for a broker)."""
-    from config.celery_app import app
+def secret(org: Any, alice: Any) -> SigningSecret:
+    """A test-environment signing secret of Alice's team with `orders:read`."""
+    return signing_secret_create(organization=org, actor=alice, name="S", scopes=["orders:read"], environment="test")[0]
 
-    before = (app.conf.task_always_eager, app.conf.task_eager_propagates)
-    app.conf.CELERY_TASK_ALWAYS_EAGER = app.conf.CELERY_TASK_EAGER_PROPAGATES = True
-    yield
-    app.conf.CELERY_TASK_ALWAYS_EAGER, app.conf.CELERY_TASK_EAGER_PROPAGATES = before
+
+@pytest.fixture
+def authority(org: Any, alice: Any) -> CertificateAuthority:
+    """A CA registered by Alice's team."""
+    return certificate_authority_register(organization=org, actor=alice, name="Acme CA", certificate_pem=make_ca().pem)
+
+
+@pytest.fixture
+def certificate(org: Any, alice: Any) -> ClientCertificate:
+    """A pinned client certificate of Alice's team with `orders:read`."""
+    return register_certificate(org, alice, name="Svc", scopes=["orders:read"], certificate_pem=make_cert("svc").pem)

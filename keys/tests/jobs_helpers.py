@@ -1,6 +1,6 @@
 """Shared pieces of the scheduled-job tests: the events sent, the emails queued. (Crafted usage series:
 monitoring/tests/helpers.py.)
-(Their fixtures, `hook` and `eager_celery`, are in keys/tests/conftest.py.)"""
+(Their fixtures: `hook` in keys/tests/conftest.py, `eager_celery` in the root conftest.py.)"""
 
 from __future__ import annotations
 

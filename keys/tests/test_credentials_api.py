@@ -3,41 +3,17 @@
 from __future__ import annotations
 
 import pytest
-from rest_framework.test import APIClient
 
-from conftest import login
+from conftest import key_client, login
 from keys.models import CertificateAuthority, ClientCertificate, KeyStatus, SigningSecret
 from keys.services import (
-    certificate_authority_register,
     key_revoke,
-    signing_secret_create,
 )
-from keys.tests.pki import make_ca, make_cert, register_certificate
+from keys.tests.pki import make_ca, make_cert
 
 pytestmark = pytest.mark.django_db
 
 NEW_SECRET = {"name": "Billing signer", "scopes": ["orders:write"], "environment": "test"}
-
-
-def key_client(plaintext: str) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {plaintext}")
-    return client
-
-
-@pytest.fixture
-def secret(org, alice):  # type: ignore[no-untyped-def]
-    return signing_secret_create(organization=org, actor=alice, name="S", scopes=["orders:read"], environment="test")[0]
-
-
-@pytest.fixture
-def authority(org, alice):  # type: ignore[no-untyped-def]
-    return certificate_authority_register(organization=org, actor=alice, name="CA", certificate_pem=make_ca().pem)
-
-
-@pytest.fixture
-def certificate(org, alice):  # type: ignore[no-untyped-def]
-    return register_certificate(org, alice, name="C", scopes=["orders:read"], certificate_pem=make_cert("svc").pem)
 
 
 # --- signing secrets ---------------------------------------------------------------------------------

@@ -4,21 +4,14 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from rest_framework.test import APIClient
 
-from conftest import login
+from conftest import key_client, login
 from keys.models import APIKey, KeyStatus
 from keys.services import key_revoke
 
 pytestmark = pytest.mark.django_db
 
 NEW_KEY = {"name": "CI deploys", "scopes": ["orders:read"], "environment": "test"}
-
-
-def key_client(plaintext: str) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {plaintext}")
-    return client
 
 
 # --- people, through a portal session -----------------------------------------------------

@@ -7,30 +7,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from conftest import PASSWORD, login
 from keys.models import CertificateAuthority, ClientCertificate, KeyStatus, SigningSecret
-from keys.services import (
-    certificate_authority_register,
-    signing_secret_create,
-)
-from keys.tests.pki import make_ca, make_cert, register_certificate
+from keys.tests.pki import make_ca, make_cert
 
 pytestmark = pytest.mark.django_db
 
 SECRET_FORM = {"name": "Billing signer", "environment": "test", "expiry": "30d", "scope__orders": "write"}
-
-
-@pytest.fixture
-def secret(org, alice):  # type: ignore[no-untyped-def]
-    return signing_secret_create(organization=org, actor=alice, name="S", scopes=["orders:read"], environment="test")[0]
-
-
-@pytest.fixture
-def authority(org, alice):  # type: ignore[no-untyped-def]
-    return certificate_authority_register(organization=org, actor=alice, name="Acme CA", certificate_pem=make_ca().pem)
-
-
-@pytest.fixture
-def certificate(org, alice):  # type: ignore[no-untyped-def]
-    return register_certificate(org, alice, name="Svc", scopes=["orders:read"], certificate_pem=make_cert("svc").pem)
 
 
 def pages(org, secret, certificate, authority) -> list[str]:  # type: ignore[no-untyped-def]
@@ -45,13 +26,19 @@ def pages(org, secret, certificate, authority) -> list[str]:  # type: ignore[no-
 
 
 def write_pages(org, secret, certificate, authority) -> list[str]:  # type: ignore[no-untyped-def]
+    """The create and edit forms."""
     base = f"/orgs/{org.slug}"
-    return [
-        f"{base}/signing-secrets/new",
-        f"{base}/signing-secrets/{secret.id}/edit",
-        f"{base}/certificates/new",
-        f"{base}/certificates/{certificate.id}/edit",
-        f"{base}/certificate-authorities/new",
+    creatable = ("signing-secrets", "certificates", "certificate-authorities")
+    editable = {"signing-secrets": secret.id, "certificates": certificate.id}
+    return [f"{base}/{kind}/new" for kind in creatable] + [f"{base}/{kind}/{pk}/edit" for kind, pk in editable.items()]
+
+
+def action_urls(org, secret, certificate, authority) -> list[str]:  # type: ignore[no-untyped-def]
+    """The POST-only actions: rotate and revoke."""
+    base = f"/orgs/{org.slug}"
+    revocable = {"signing-secrets": secret.id, "certificates": certificate.id, "certificate-authorities": authority.id}
+    return [f"{base}/signing-secrets/{secret.id}/rotate"] + [
+        f"{base}/{kind}/{pk}/revoke" for kind, pk in revocable.items()
     ]
 
 
@@ -207,15 +194,9 @@ def test_a_viewer_cannot_create_change_or_revoke(client, vera, org, secret, cert
     login(client, vera)
     for url in write_pages(org, secret, certificate, authority):
         assert client.get(url).status_code == 403, url
-    base = f"/orgs/{org.slug}"
-    for url in (
-        f"{base}/signing-secrets/{secret.id}/rotate",
-        f"{base}/signing-secrets/{secret.id}/revoke",
-        f"{base}/certificates/{certificate.id}/revoke",
-        f"{base}/certificate-authorities/{authority.id}/revoke",
-    ):
+    for url in action_urls(org, secret, certificate, authority):
         assert client.post(url, {}).status_code == 403, url
-    assert b"Revoke" not in client.get(f"{base}/signing-secrets/{secret.id}/").content
+    assert b"Revoke" not in client.get(f"/orgs/{org.slug}/signing-secrets/{secret.id}/").content
     assert SigningSecret.objects.get(pk=secret.pk).status == KeyStatus.ACTIVE
 
 
@@ -223,13 +204,7 @@ def test_an_outsider_gets_404_everywhere(client, charlie, org, secret, certifica
     login(client, charlie)
     for url in pages(org, secret, certificate, authority) + write_pages(org, secret, certificate, authority):
         assert client.get(url).status_code == 404, url
-    base = f"/orgs/{org.slug}"
-    for url in (
-        f"{base}/signing-secrets/{secret.id}/rotate",
-        f"{base}/signing-secrets/{secret.id}/revoke",
-        f"{base}/certificates/{certificate.id}/revoke",
-        f"{base}/certificate-authorities/{authority.id}/revoke",
-    ):
+    for url in action_urls(org, secret, certificate, authority):
         assert client.post(url, {}).status_code == 404, url
     # In his own team, Alice's objects simply do not exist.
     own = charlie.memberships.first().organization.slug

@@ -1,7 +1,8 @@
-"""Monitoring's tests share the keys tests' fixtures: a webhook endpoint that stores every event, inline Celery."""
+"""Monitoring's tests share the keys tests' fixture `hook`: a webhook endpoint that stores every event.
+(Inline Celery, `eager_celery`, is the root conftest's.)"""
 
 from __future__ import annotations
 
-from keys.tests.conftest import eager_celery, hook
+from keys.tests.conftest import hook
 
-__all__ = ["eager_celery", "hook"]
+__all__ = ["hook"]

@@ -3,13 +3,12 @@ so a long transaction on the team (settings, memberships) does not stall the ale
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection, connections, transaction
+from django.db import connection
 
 from accounts.models import Organization
 from keys.tests.jobs_helpers import NOW
+from lib.tests.concurrency import held_open
 from monitoring.models import Alert, AlertKind, AlertStatus
 from monitoring.services import alert_acknowledge, alert_resolve
 
@@ -21,28 +20,13 @@ def test_acting_on_an_alert_does_not_wait_for_a_lock_on_its_organization(make_ke
         pytest.skip("row locks need PostgreSQL (runs in CI)")
     key, _ = make_key(environment="test")
     alert = Alert.objects.create(organization=org, key=key, kind=AlertKind.SPIKE, hour=NOW, observed=900)
-    locked, release = threading.Event(), threading.Event()
-
-    def hold_the_organization() -> None:
+    with held_open(lambda: Organization.objects.select_for_update().get(pk=org.pk), timeout=10):
         try:
-            with transaction.atomic():
-                Organization.objects.select_for_update().get(pk=org.pk)
-                locked.set()
-                release.wait(timeout=30)
+            with connection.cursor() as cursor:
+                # Locking the organization too would wait for the holder: fail fast instead of hanging.
+                cursor.execute("SET lock_timeout = '2s'")
+            assert alert_acknowledge(alert=alert, actor=alice).status == AlertStatus.ACKNOWLEDGED
+            assert alert_resolve(alert=alert, actor=alice).status == AlertStatus.RESOLVED
         finally:
-            connections.close_all()
-
-    holder = threading.Thread(target=hold_the_organization)
-    holder.start()
-    try:
-        assert locked.wait(timeout=10)
-        with connection.cursor() as cursor:
-            # Locking the organization too would wait for the holder: fail fast instead of hanging.
-            cursor.execute("SET lock_timeout = '2s'")
-        assert alert_acknowledge(alert=alert, actor=alice).status == AlertStatus.ACKNOWLEDGED
-        assert alert_resolve(alert=alert, actor=alice).status == AlertStatus.RESOLVED
-    finally:
-        release.set()
-        holder.join(timeout=10)
-        with connection.cursor() as cursor:
-            cursor.execute("RESET lock_timeout")
+            with connection.cursor() as cursor:
+                cursor.execute("RESET lock_timeout")

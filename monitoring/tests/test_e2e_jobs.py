@@ -9,18 +9,12 @@ jobs every 2 s) and Django's file email backend writing into a temporary folder.
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import sys
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import pytest
 from django.conf import settings
@@ -29,11 +23,11 @@ from django.utils import timezone
 
 from keys.apikeys.rotation import rotation_policy_set
 from keys.models import APIKey, RotationPolicy, SealedSecret
+from lib.tests.celery_worker import celery_worker, wait_for
 from monitoring.models import ExpiryNotice
 from webhooks.services import endpoint_create
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-ROOT = Path(__file__).resolve().parents[2]
 PORTS = range(18700, 18800)
 
 
@@ -85,60 +79,23 @@ def receiver() -> Iterator[Receiver]:
     rx.server.server_close()
 
 
-def _database_url() -> str:
-    db = connection.settings_dict
-    auth = quote(db["USER"] or "")
-    if db.get("PASSWORD"):
-        auth += ":" + quote(db["PASSWORD"])
-    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
 @pytest.fixture
 def worker_and_beat(tmp_path: Path) -> Iterator[tuple[Path, Path]]:
     if not settings.REDIS_URL:
         pytest.skip("needs REDIS_URL: the worker and beat use Redis as their broker (set in CI)")
     if connection.vendor != "postgresql":
         pytest.skip("needs DATABASE_URL on PostgreSQL: the worker process must share the test database (set in CI)")
-    from config.celery_app import app
-
-    app.control.purge()  # leftovers of earlier runs on this Redis database
     mail_dir, log = tmp_path / "mail", tmp_path / "worker.log"
     mail_dir.mkdir()
     env = {
-        **os.environ,
         "DJANGO_SETTINGS_MODULE": "monitoring.tests.e2e_settings",
-        "DATABASE_URL": _database_url(),
         "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
         "EMAIL_FILE_PATH": str(mail_dir),
         "WEBHOOK_ALLOW_LOOPBACK": "1",
         "WEBHOOK_REQUIRE_HTTPS": "0",
-        "CELERY_TASK_ALWAYS_EAGER": "0",
     }
-    command = [sys.executable, "-m", "celery", "-A", "config", "worker", "-B", "--pool=solo", "--loglevel=INFO"]
-    command += ["--without-gossip", "--without-mingle", "--without-heartbeat", "-s", str(tmp_path / "beat")]
-    with log.open("w") as out:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    try:
+    with celery_worker("-B", "-s", str(tmp_path / "beat"), env=env, log=log):
         yield mail_dir, log
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
-        connection.close()
-
-
-def wait_for(condition: Callable[[], bool], receiver: Receiver, log: Path, *, timeout: float = 90) -> None:
-    """Poll until `condition()` holds, waking early when the receiver gets a request."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            pytest.fail(f"condition not met within {timeout:g} s; worker log:\n{log.read_text()[-4000:]}")
-        with receiver.changed:
-            receiver.changed.wait(timeout=min(0.25, remaining))
 
 
 def _emails(mail_dir: Path) -> str:

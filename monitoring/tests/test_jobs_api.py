@@ -6,9 +6,8 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from rest_framework.test import APIClient
 
-from conftest import login
+from conftest import key_client, login
 from keys.models import APIKey, RotationPolicy
 from keys.services import key_revoke
 from keys.tests.jobs_helpers import NOW
@@ -17,12 +16,6 @@ from monitoring.models import Alert, AlertKind, AlertStatus
 pytestmark = pytest.mark.django_db
 
 POLICY = {"interval_seconds": 30 * 86400, "grace_seconds": 86400}
-
-
-def key_client(plaintext: str) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {plaintext}")
-    return client
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 from typing import Any
 
@@ -16,6 +15,7 @@ from accounts.models import OutboundEmail
 from audit.models import AuditChainCheck
 from keys.apikeys.rotation import rotation_policy_set, rotation_run
 from keys.models import APIKey, RotationPolicy, SealedSecret
+from lib.tests.concurrency import run_at_once
 from monitoring.models import Alert, ExpiryNotice
 from monitoring.tests.helpers import buckets
 
@@ -82,23 +82,15 @@ def test_two_workers_running_every_job_at_once_do_its_work_once(make_key, alice,
     if connection.vendor != "postgresql":
         pytest.skip("row locks need PostgreSQL (runs in CI)")
     work = _due_work(make_key, alice)
-    barrier = threading.Barrier(2)
     errors: list[BaseException] = []
 
     def worker() -> None:
-        barrier.wait()
         try:
             _run_every_job()
         except BaseException as exc:  # reported below, in the test's thread
             errors.append(exc)
-        finally:
-            connection.close()
 
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
+    run_at_once(worker, worker, timeout=120)
     assert errors == []
     _assert_done_once(work)
 
@@ -117,21 +109,8 @@ def test_concurrent_rotation_runs_roll_each_due_key_exactly_once(make_key, alice
     org.max_key_age_days = 30
     org.save()
 
-    barrier = threading.Barrier(4)
     rolled: list[str] = []
-
-    def run() -> None:
-        barrier.wait()
-        try:
-            rolled.extend(rotation_run().rolled)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
+    run_at_once(*[lambda: rolled.extend(rotation_run().rolled)] * 4, timeout=120)
     assert sorted(rolled) == sorted(k.id for k in keys)  # each key rolled by exactly one of the runs
     for key in keys:
         assert APIKey.objects.filter(predecessor=key).count() == 1

@@ -99,6 +99,18 @@ def make_app(org: Organization, alice: User) -> Callable[..., tuple[Application,
     return make
 
 
+@pytest.fixture
+def device_app(make_app: Callable[..., tuple[Application, str | None]]) -> Application:
+    """A public app of Alice's team that may use only the device grant."""
+    app, _ = make_app(
+        client_type=Application.CLIENT_PUBLIC,
+        grant_types=[Application.GRANT_DEVICE_CODE],
+        redirect_uris=[],
+        name="TV app",
+    )
+    return app
+
+
 def pkce_pair() -> tuple[str, str]:
     verifier = secrets.token_urlsafe(48)
     challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()

@@ -88,20 +88,14 @@ def test_refresh_rotates_and_a_reused_refresh_token_revokes_the_whole_family(
     old = {"Authorization": f"Bearer {first['access_token']}"}
     assert requests.get(f"{live_oauth}/orders", headers=old, timeout=10).status_code == 401
 
+    def refresh(refresh_token: str) -> requests.Response:
+        data = {"grant_type": "refresh_token", "refresh_token": refresh_token}
+        return requests.post(meta["token_endpoint"], data=data, auth=(app.client_id, secret), timeout=10)
+
     # An attacker replays the first refresh token: refused, and the whole family dies.
-    replay = requests.post(
-        meta["token_endpoint"],
-        data={"grant_type": "refresh_token", "refresh_token": first["refresh_token"]},
-        auth=(app.client_id, secret),
-        timeout=10,
-    )
+    replay = refresh(first["refresh_token"])
     assert replay.status_code == 400 and replay.json()["error"] == "invalid_grant"
-    again = requests.post(
-        meta["token_endpoint"],
-        data={"grant_type": "refresh_token", "refresh_token": second["refresh_token"]},
-        auth=(app.client_id, secret),
-        timeout=10,
-    )
+    again = refresh(second["refresh_token"])
     assert again.status_code == 400 and again.json()["error"] == "invalid_grant"
     assert requests.get(f"{live_oauth}/orders", headers=headers, timeout=10).status_code == 401
 

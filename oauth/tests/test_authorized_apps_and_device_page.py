@@ -9,21 +9,9 @@ from oauth2_provider.models import AccessToken, DeviceGrant, RefreshToken
 
 from audit.models import AuditEvent
 from conftest import login
-from oauth.models import Application
 
 FORM = "application/x-www-form-urlencoded"
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("oauth.tests.company_api")]
-
-
-@pytest.fixture
-def device_app(make_app):  # type: ignore[no-untyped-def]
-    app, _ = make_app(
-        client_type=Application.CLIENT_PUBLIC,
-        grant_types=[Application.GRANT_DEVICE_CODE],
-        redirect_uris=[],
-        name="TV app",
-    )
-    return app
 
 
 def device_token(client, app, person) -> dict:  # type: ignore[no-untyped-def]

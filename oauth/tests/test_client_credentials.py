@@ -86,23 +86,18 @@ def test_a_public_app_cannot_authenticate_with_an_empty_secret(live_oauth, make_
 
 def test_implicit_and_password_grants_are_refused(live_oauth, make_app, alice) -> None:  # type: ignore[no-untyped-def]
     app, secret = make_app(grant_types=CC, redirect_uris=[])
-    password = requests.post(
-        f"{live_oauth}/o/token/",
-        data={"grant_type": "password", "username": "alice@example.com", "password": "correct-horse-battery-staple"},
-        auth=(app.client_id, secret),
-        timeout=10,
-    )
+
+    def password_grant() -> requests.Response:
+        data = {"grant_type": "password", "username": "alice@example.com", "password": "correct-horse-battery-staple"}
+        return requests.post(f"{live_oauth}/o/token/", data=data, auth=(app.client_id, secret), timeout=10)
+
+    password = password_grant()
     assert password.status_code in (400, 401) and "access_token" not in password.text
     # Even an app someone forced into the implicit grant in the database cannot use it.
     Application.objects.filter(pk=app.pk).update(
         grant_types=["implicit", "password"], authorization_grant_type="implicit"
     )
-    again = requests.post(
-        f"{live_oauth}/o/token/",
-        data={"grant_type": "password", "username": "alice@example.com", "password": "correct-horse-battery-staple"},
-        auth=(app.client_id, secret),
-        timeout=10,
-    )
+    again = password_grant()
     assert again.status_code in (400, 401) and "access_token" not in again.text
 
 

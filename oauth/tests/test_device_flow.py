@@ -30,17 +30,6 @@ def poll(base: str, client_id: str, device_code: str) -> requests.Response:
     )
 
 
-@pytest.fixture
-def device_app(make_app):  # type: ignore[no-untyped-def]
-    app, _ = make_app(
-        client_type=Application.CLIENT_PUBLIC,
-        grant_types=[Application.GRANT_DEVICE_CODE],
-        redirect_uris=[],
-        name="TV app",
-    )
-    return app
-
-
 def test_device_flow_from_code_to_api_call(live_oauth, device_app, client, alice, org) -> None:  # type: ignore[no-untyped-def]
     grant = start(live_oauth, device_app.client_id)
     assert grant["verification_uri"].endswith("/device") and grant["interval"] == 5

@@ -29,15 +29,8 @@ def _webhook_settings(settings: Any) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _celery_eager() -> Iterator[None]:
+def _celery_eager(eager_celery: None) -> None:
     """Tasks queued on commit run inline here; the real-worker test (test_e2e_worker.py) turns this off."""
-    from config.celery_app import app
-
-    # The app reads Django settings under the CELERY_ namespace, so the override needs the prefixed name.
-    before = (app.conf.task_always_eager, app.conf.task_eager_propagates)
-    app.conf.CELERY_TASK_ALWAYS_EAGER = app.conf.CELERY_TASK_EAGER_PROPAGATES = True
-    yield
-    app.conf.CELERY_TASK_ALWAYS_EAGER, app.conf.CELERY_TASK_EAGER_PROPAGATES = before
 
 
 @pytest.fixture

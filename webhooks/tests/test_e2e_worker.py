@@ -9,17 +9,10 @@ receiver, so the worker's SSRF guard still refuses `[::1]`, `10.0.0.1` and `169.
 
 from __future__ import annotations
 
-import os
 import shutil
-import signal
-import subprocess
-import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
-from urllib.parse import quote
 
 import pytest
 from django.conf import settings
@@ -29,12 +22,12 @@ from standardwebhooks import Webhook
 
 from conftest import login
 from keys.services import key_create
+from lib.tests.celery_worker import celery_worker, wait_for
 from webhooks import services
 from webhooks.models import Delivery, DeliveryStatus, DisabledReason
-from webhooks.tests.helpers import Receiver, Reply, pg_dump_text
+from webhooks.tests.helpers import Reply, pg_dump_text
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -43,56 +36,19 @@ def _celery_eager() -> Iterator[None]:
     yield
 
 
-def _database_url() -> str:
-    db = connection.settings_dict
-    auth = quote(db["USER"] or "")
-    if db.get("PASSWORD"):
-        auth += ":" + quote(db["PASSWORD"])
-    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
 @pytest.fixture
 def worker(tmp_path: Path) -> Iterator[Path]:
     if not settings.REDIS_URL or connection.vendor != "postgresql":
         pytest.skip("needs REDIS_URL and PostgreSQL (runs in CI)")
-    from config.celery_app import app
-
-    app.control.purge()  # leftovers of earlier runs on this Redis database
     log = tmp_path / "worker.log"
     env = {
-        **os.environ,
-        "DATABASE_URL": _database_url(),
         "WEBHOOK_ALLOW_LOOPBACK": "0",
         "WEBHOOK_ALLOWED_NETWORKS": "127.0.0.0/8",
         "WEBHOOK_REQUIRE_HTTPS": "0",
         "WEBHOOK_RETRY_SCHEDULE": "1,1,1,1",
-        "CELERY_TASK_ALWAYS_EAGER": "0",
     }
-    command = [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "--loglevel=INFO"]
-    command += ["--without-gossip", "--without-mingle", "--without-heartbeat"]
-    with log.open("w") as out:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    try:
+    with celery_worker(env=env, log=log):
         yield log
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
-        connection.close()
-
-
-def wait_for(condition: Callable[[], Any], receiver: Receiver, log: Path, *, timeout: float = 90) -> None:
-    """Poll the database until `condition()` holds, waking early whenever the receiver gets a request."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            pytest.fail(f"condition not met within {timeout:g} s; worker log:\n{log.read_text()[-4000:]}")
-        with receiver.changed:
-            receiver.changed.wait(timeout=min(0.25, remaining))
 
 
 def test_a_real_worker_delivers_retries_honours_retry_after_disables_on_410_and_guards_ssrf(  # type: ignore[no-untyped-def]

@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 from standardwebhooks import Webhook
 
 from audit.models import AuditEvent
-from conftest import login
+from conftest import key_client, login
 from keys.services import key_revoke
 from webhooks import services
 from webhooks.models import Delivery, Endpoint
@@ -19,12 +19,6 @@ from webhooks.tests.helpers import Reply, run_due
 
 pytestmark = pytest.mark.django_db
 BASE = "/api/v1/webhooks"
-
-
-def key_client(plaintext: str) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {plaintext}")
-    return client
 
 
 def test_a_key_with_webhooks_write_manages_endpoints_end_to_end(make_key, receiver, org) -> None:  # type: ignore[no-untyped-def]
@@ -89,6 +83,18 @@ def test_the_event_types_are_listed_with_examples(make_key) -> None:  # type: ig
     assert created["group"] == "API keys" and created["example"]["type"] == "key.created"
 
 
+def endpoint_writes(endpoint) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
+    """The routes (method, path under BASE) that change an endpoint or reveal its secret."""
+    return [
+        ("patch", f"/endpoints/{endpoint.id}"),
+        ("delete", f"/endpoints/{endpoint.id}"),
+        ("get", f"/endpoints/{endpoint.id}/secret"),
+        ("post", f"/endpoints/{endpoint.id}/secret/rotate"),
+        ("post", f"/endpoints/{endpoint.id}/test"),
+        ("post", f"/endpoints/{endpoint.id}/disable"),
+    ]
+
+
 def test_reading_needs_webhooks_read_and_changing_needs_webhooks_write(make_key, make_endpoint) -> None:  # type: ignore[no-untyped-def]
     endpoint, _ = make_endpoint()
     _, reader = make_key(scopes=["webhooks:read"])
@@ -96,15 +102,7 @@ def test_reading_needs_webhooks_read_and_changing_needs_webhooks_write(make_key,
     read = key_client(reader)
     assert read.get(f"{BASE}/endpoints/").status_code == 200
     assert read.get(f"{BASE}/endpoints/{endpoint.id}/deliveries/").status_code == 200
-    for method, path in (
-        ("post", "/endpoints/"),
-        ("patch", f"/endpoints/{endpoint.id}"),
-        ("delete", f"/endpoints/{endpoint.id}"),
-        ("get", f"/endpoints/{endpoint.id}/secret"),
-        ("post", f"/endpoints/{endpoint.id}/secret/rotate"),
-        ("post", f"/endpoints/{endpoint.id}/test"),
-        ("post", f"/endpoints/{endpoint.id}/disable"),
-    ):
+    for method, path in [("post", "/endpoints/"), *endpoint_writes(endpoint)]:
         denied = getattr(read, method)(f"{BASE}{path}", {}, format="json")
         assert denied.status_code == 403, (method, path)
         assert denied.json()["error"]["detail"] == {"missing_scopes": ["webhooks:write"]}
@@ -134,12 +132,7 @@ def test_an_outsider_gets_404_for_another_teams_endpoints_and_deliveries(  # typ
     message = services.endpoint_send_test(endpoint=endpoint, actor=alice)
     paths = [
         ("get", f"/endpoints/{endpoint.id}"),
-        ("patch", f"/endpoints/{endpoint.id}"),
-        ("delete", f"/endpoints/{endpoint.id}"),
-        ("get", f"/endpoints/{endpoint.id}/secret"),
-        ("post", f"/endpoints/{endpoint.id}/secret/rotate"),
-        ("post", f"/endpoints/{endpoint.id}/test"),
-        ("post", f"/endpoints/{endpoint.id}/disable"),
+        *endpoint_writes(endpoint),
         ("post", f"/endpoints/{endpoint.id}/enable"),
         ("post", f"/endpoints/{endpoint.id}/recover"),
         ("get", f"/endpoints/{endpoint.id}/deliveries/"),
