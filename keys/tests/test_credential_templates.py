@@ -87,3 +87,25 @@ def test_outsider_gets_404_on_the_generic_pages(client, org, charlie, make_key) 
         reverse("keys:signing_list", args=[org.slug]),
     ):
         assert client.get(url).status_code == 404, url
+
+
+@pytest.mark.django_db
+def test_shared_grace_form_and_filter_buttons_keep_each_pages_words(client, org, alice, make_key) -> None:  # type: ignore[no-untyped-def]
+    """includes/grace_form.html builds each page's own confirm question; includes/filter_actions.html its Clear link."""
+    key, _ = make_key(name="Billing")
+    secret = signing_secret_create(
+        organization=org, actor=alice, name="Signer", scopes=["orders:read"], environment="test"
+    )[0]
+    login(client, alice)
+    body = client.get(reverse("keys:detail", args=[org.slug, key.id])).content.decode()
+    assert f'action="{reverse("keys:roll", args=[org.slug, key.id])}" class="stack js-confirm"' in body
+    assert (
+        "data-confirm=\"Roll Billing? You'll get a new secret now; the current one stops working after the grace"
+        ' period." data-confirm-button="Roll key"'
+    ) in body
+    body = client.get(reverse("keys:signing_detail", args=[org.slug, secret.id])).content.decode()
+    assert "data-confirm=\"Rotate Signer? You'll get a new secret now;" in body
+    assert ">Rotate secret</button>" in body
+    url = reverse("keys:list", args=[org.slug])
+    assert f'<a class="button button-ghost" href="{url}">Clear</a>' in client.get(url, {"q": "x"}).content.decode()
+    assert f'<a class="button button-ghost" href="{url}">Clear</a>' not in client.get(url).content.decode()
