@@ -37,6 +37,13 @@ def test_no_inline_script_or_style(name: str) -> None:
     assert not re.search(r"\son[a-z]+=\"", text), name
 
 
+def _signer(org, alice):  # type: ignore[no-untyped-def]
+    """A test signing secret named "Signer" with orders:read."""
+    return signing_secret_create(
+        organization=org, actor=alice, name="Signer", scopes=["orders:read"], environment="test"
+    )[0]
+
+
 @pytest.mark.django_db
 def test_revoked_key_page_uses_shared_banner_and_hides_danger_zone(client, org, alice, make_key) -> None:  # type: ignore[no-untyped-def]
     key, _ = make_key(name="Old billing key")
@@ -51,9 +58,7 @@ def test_revoked_key_page_uses_shared_banner_and_hides_danger_zone(client, org, 
 
 @pytest.mark.django_db
 def test_active_signing_secret_page_has_danger_zone_with_its_own_words(client, org, alice) -> None:  # type: ignore[no-untyped-def]
-    secret = signing_secret_create(
-        organization=org, actor=alice, name="Signer", scopes=["orders:read"], environment="test"
-    )[0]
+    secret = _signer(org, alice)
     login(client, alice)
     body = client.get(reverse("keys:signing_detail", args=[org.slug, secret.id])).content.decode()
     assert f'action="{reverse("keys:signing_revoke", args=[org.slug, secret.id])}"' in body
@@ -87,3 +92,23 @@ def test_outsider_gets_404_on_the_generic_pages(client, org, charlie, make_key) 
         reverse("keys:signing_list", args=[org.slug]),
     ):
         assert client.get(url).status_code == 404, url
+
+
+@pytest.mark.django_db
+def test_shared_grace_form_and_filter_buttons_keep_each_pages_words(client, org, alice, make_key) -> None:  # type: ignore[no-untyped-def]
+    """includes/grace_form.html builds each page's own confirm question; includes/filter_actions.html its Clear link."""
+    key, _ = make_key(name="Billing")
+    secret = _signer(org, alice)
+    login(client, alice)
+    body = client.get(reverse("keys:detail", args=[org.slug, key.id])).content.decode()
+    assert f'action="{reverse("keys:roll", args=[org.slug, key.id])}" class="stack js-confirm"' in body
+    assert (
+        "data-confirm=\"Roll Billing? You'll get a new secret now; the current one stops working after the grace"
+        ' period." data-confirm-button="Roll key"'
+    ) in body
+    body = client.get(reverse("keys:signing_detail", args=[org.slug, secret.id])).content.decode()
+    assert "data-confirm=\"Rotate Signer? You'll get a new secret now;" in body
+    assert ">Rotate secret</button>" in body
+    url = reverse("keys:list", args=[org.slug])
+    assert f'<a class="button button-ghost" href="{url}">Clear</a>' in client.get(url, {"q": "x"}).content.decode()
+    assert f'<a class="button button-ghost" href="{url}">Clear</a>' not in client.get(url).content.decode()
