@@ -15,7 +15,8 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from keys.apikeys.api import ManagementAccess, _conflict, caller_for
+from accounts.api import caller_for
+from keys.apikeys.api import ManagementAccess, _conflict
 from keys.core.errors import KeyConflict
 from monitoring.models import Alert, AlertKind, AlertStatus
 from monitoring.selectors import alerts_for_org
