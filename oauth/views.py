@@ -74,6 +74,19 @@ def _reveal(
     return no_store(response)
 
 
+def _app_settings(data: dict[str, Any]) -> dict[str, Any]:
+    """What the create and edit forms both set on an app, as the services' keyword arguments."""
+    return {
+        "name": data["name"],
+        "grant_types": data["grant_types"],
+        "redirect_uris": data["redirect_uris"].split(),
+        "scopes": scopes_from_grid(data),
+        "homepage_url": data["homepage_url"],
+        "logo_url": data["logo_url"],
+        "tls_client_certificate_bound_access_tokens": data["tls_client_certificate_bound_access_tokens"],
+    }
+
+
 @login_required
 def app_list(request: HttpRequest, slug: str) -> HttpResponse:
     membership = _member(request, slug)
@@ -99,16 +112,8 @@ def app_create(request: HttpRequest, slug: str) -> HttpResponse:
             app, secret = services.application_create(
                 organization=org,
                 actor=request.user,  # type: ignore[arg-type]
-                name=form.cleaned_data["name"],
                 client_type=form.cleaned_data["client_type"],
-                grant_types=form.cleaned_data["grant_types"],
-                redirect_uris=form.cleaned_data["redirect_uris"].split(),
-                scopes=scopes_from_grid(form.cleaned_data),
-                homepage_url=form.cleaned_data["homepage_url"],
-                logo_url=form.cleaned_data["logo_url"],
-                tls_client_certificate_bound_access_tokens=form.cleaned_data[
-                    "tls_client_certificate_bound_access_tokens"
-                ],
+                **_app_settings(form.cleaned_data),
                 request=request,
             )
         except ValidationError as exc:
@@ -162,15 +167,7 @@ def app_edit(request: HttpRequest, slug: str, client_id: str) -> HttpResponse:
                 application=app,
                 actor=request.user,  # type: ignore[arg-type]
                 request=request,
-                name=form.cleaned_data["name"],
-                grant_types=form.cleaned_data["grant_types"],
-                redirect_uris=form.cleaned_data["redirect_uris"].split(),
-                scopes=scopes_from_grid(form.cleaned_data),
-                homepage_url=form.cleaned_data["homepage_url"],
-                logo_url=form.cleaned_data["logo_url"],
-                tls_client_certificate_bound_access_tokens=form.cleaned_data[
-                    "tls_client_certificate_bound_access_tokens"
-                ],
+                **_app_settings(form.cleaned_data),
             )
         except ValidationError as exc:
             apply_errors(form, exc)
