@@ -90,23 +90,9 @@ class ApplicationAdmin(NoAddNoDeleteAdmin):
         "created_at",
         "updated",
     )
-    readonly_fields = (
-        "client_id",
-        "organization",
-        "created_by",
-        "client_type",
-        "grant_types",
-        "redirect_uris",
-        "allowed_scopes",
-        "homepage_url",
-        "logo_url",
-        # Set by the team in the portal, which checks that mTLS is configured.
-        "tls_client_certificate_bound_access_tokens",
-        "secret_rotated_at",
-        "previous_secret_expires_at",
-        "created_at",
-        "updated",
-    )
+    # Only the name and introspection are edited here. The mTLS binding is set by the team in the portal,
+    # which checks that mTLS is configured.
+    readonly_fields = tuple(field for field in fields if field not in ("name", "can_introspect"))
 
 
 @admin.register(AccessToken)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from django import forms
 from django.contrib import messages
@@ -51,6 +52,11 @@ def _endpoint(request: HttpRequest, slug: str, endpoint_id: str, *, write: bool 
     """The member and their team's endpoint; 404 for outsiders and for another team's endpoint."""
     membership = _member(request, slug, write=write)
     return membership, endpoint_for_org(membership.organization, endpoint_id)
+
+
+def _endpoint_settings(data: dict[str, Any]) -> dict[str, Any]:
+    """What the create and edit forms both set on an endpoint, as the services' keyword arguments."""
+    return {"url": data["url"], "description": data["description"], "event_types": data["event_types"]}
 
 
 def _secret_post(view: ViewFunc) -> ViewFunc:
@@ -123,9 +129,7 @@ def endpoint_create(request: HttpRequest, slug: str) -> HttpResponse:
             endpoint, plaintext = services.endpoint_create(
                 organization=org,
                 actor=request.user,
-                url=form.cleaned_data["url"],
-                description=form.cleaned_data["description"],
-                event_types=form.cleaned_data["event_types"],
+                **_endpoint_settings(form.cleaned_data),
                 request=request,
             )
         except ValidationError as exc:
@@ -179,9 +183,7 @@ def endpoint_edit(request: HttpRequest, slug: str, endpoint_id: str) -> HttpResp
             services.endpoint_update(
                 endpoint=endpoint,
                 actor=request.user,
-                url=form.cleaned_data["url"],
-                description=form.cleaned_data["description"],
-                event_types=form.cleaned_data["event_types"],
+                **_endpoint_settings(form.cleaned_data),
                 request=request,
             )
         except ValidationError as exc:
