@@ -180,23 +180,22 @@ def main() -> None:
         current = now.replace(minute=0, second=0, microsecond=0)
         learning = timedelta(hours=24)
         print("detector queries (current hour):")
-        spikes, t_spike = timed(
-            "spike: EWMA over every key's buckets",
-            anomalies.volume_anomalies,
-            hour=current,
-            column="requests",
-            minimum=100,
-            learning=learning,
-            active_only=True,
+        # (label, column, minimum, learning, active keys only): the spike and the failure-burst detectors.
+        volume_detectors = (
+            ("spike: EWMA over every key's buckets", "requests", 100, learning, True),
+            ("failures: EWMA over failures", "failures", 20, None, False),
         )
-        bursts, _ = timed(
-            "failures: EWMA over failures",
-            anomalies.volume_anomalies,
-            hour=current,
-            column="failures",
-            minimum=20,
-            learning=None,
-            active_only=False,
+        (spikes, t_spike), (bursts, _) = (
+            timed(
+                label,
+                anomalies.volume_anomalies,
+                hour=current,
+                column=column,
+                minimum=minimum,
+                learning=learns,
+                active_only=active,
+            )
+            for label, column, minimum, learns, active in volume_detectors
         )
         nets, _ = timed("new network", anomalies.new_networks, since=current - timedelta(hours=1), until=now, now=now)
         blocked, _ = timed("blocked network", anomalies.blocked_networks, since=current - timedelta(hours=1), until=now)

@@ -7,11 +7,15 @@ from Docker or Kubernetes secret files instead of the process environment.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from typing import TypeVar
 
 from django.core.exceptions import ImproperlyConfigured
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
+
+NumberT = TypeVar("NumberT", int, float)
 
 
 def _raw(name: str) -> str | None:
@@ -42,24 +46,23 @@ def env_bool(name: str, default: bool = False) -> bool:
     raise ImproperlyConfigured(f"{name} must be a boolean (1/0, true/false), got {value!r}")
 
 
-def env_int(name: str, default: int) -> int:
+def _number(name: str, default: NumberT, parse: Callable[[str], NumberT], what: str) -> NumberT:
+    """`parse` of the variable, `default` when it is unset or blank; a value `parse` refuses fails loudly."""
     value = _raw(name)
     if value is None or value.strip() == "":
         return default
     try:
-        return int(value)
+        return parse(value)
     except ValueError as exc:
-        raise ImproperlyConfigured(f"{name} must be an integer, got {value!r}") from exc
+        raise ImproperlyConfigured(f"{name} must be {what}, got {value!r}") from exc
+
+
+def env_int(name: str, default: int) -> int:
+    return _number(name, default, int, "an integer")
 
 
 def env_float(name: str, default: float) -> float:
-    value = _raw(name)
-    if value is None or value.strip() == "":
-        return default
-    try:
-        return float(value)
-    except ValueError as exc:
-        raise ImproperlyConfigured(f"{name} must be a number, got {value!r}") from exc
+    return _number(name, default, float, "a number")
 
 
 def env_list(name: str, default: list[str] | None = None) -> list[str]:

@@ -24,6 +24,7 @@ from keys.models import (
     SealedSecret,
     SigningSecret,
 )
+from lib.admin import ReadOnlyAdmin
 
 
 class ExpiryFilter(admin.SimpleListFilter):
@@ -324,19 +325,8 @@ class CertificateAuthorityAdmin(_CredentialAdmin):
 # The scheduled jobs' records (rotation policies, sealed successors, emails): keys/admin_jobs.py.
 
 
-class _ReadOnly(admin.ModelAdmin):  # type: ignore[type-arg]
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
 @admin.register(RotationPolicy)
-class RotationPolicyAdmin(_ReadOnly):
+class RotationPolicyAdmin(ReadOnlyAdmin):
     list_display = ("key", "interval", "grace", "enabled", "next_rotation_at", "last_rotated_at", "rotations")
     list_filter = ("enabled",)
     search_fields = ("key__id", "key__name", "key__organization__slug")
@@ -345,7 +335,7 @@ class RotationPolicyAdmin(_ReadOnly):
 
 
 @admin.register(SealedSecret)
-class SealedSecretAdmin(_ReadOnly):
+class SealedSecretAdmin(ReadOnlyAdmin):
     list_display = ("key", "available", "created_at", "destroy_at", "revealed_at", "revealed_by", "destroyed_reason")
     list_filter = ("destroyed_reason",)
     search_fields = ("key__id", "key__name")

@@ -6,6 +6,8 @@ from typing import Any
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 
+from lib.schema import BearerScheme
+
 
 class APIKeyAuthenticationScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]
     target_class = "keys.authentication.APIKeyAuthentication"
@@ -37,17 +39,11 @@ class SignedRequestAuthenticationScheme(OpenApiAuthenticationExtension):  # type
         }
 
 
-class SignedAPIKeyAuthenticationScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]
+class SignedAPIKeyAuthenticationScheme(BearerScheme):
     target_class = "keys.authentication.SignedAPIKeyAuthentication"
     name = "ApiKeyAndSignature"
-
-    def get_security_definition(self, auto_schema: Any) -> dict[str, Any]:
-        return {
-            "type": "http",
-            "scheme": "bearer",
-            "bearerFormat": "ak_{live|test}_…",
-            "description": "An API key, plus an RFC 9421 hmac-sha256 signature that covers it (docs/signing.md).",
-        }
+    bearer_format = "ak_{live|test}_…"
+    description = "An API key, plus an RFC 9421 hmac-sha256 signature that covers it (docs/signing.md)."
 
 
 class ClientCertificateAuthenticationScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]

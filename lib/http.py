@@ -1,4 +1,5 @@
-"""Small HTTP helpers every app's views share: the bearer token of a request, and `no-store` answers.
+"""Small HTTP helpers every app's views share: the bearer token of a request, `no-store` answers, and 404
+for a row the caller may not see.
 
 A page or API answer that carries a secret must never be kept by a browser or a proxy cache, so it
 goes out with `no-store` (and `Pragma: no-cache` for HTTP/1.0 caches, as RFC 6749 section 5.1 asks).
@@ -8,7 +9,8 @@ from __future__ import annotations
 
 from typing import TypeVar
 
-from django.http import HttpResponseBase
+from django.db.models import Model, QuerySet
+from django.http import Http404, HttpResponseBase
 
 # Headers for an API answer that contains a secret (DRF: `Response(..., headers=NO_STORE)`).
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
@@ -16,6 +18,7 @@ NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 PAGE_NO_STORE = "no-store, no-cache, must-revalidate, private"
 
 ResponseT = TypeVar("ResponseT", bound=HttpResponseBase)
+ModelT = TypeVar("ModelT", bound=Model)
 
 
 def no_store(response: ResponseT) -> ResponseT:
@@ -37,3 +40,12 @@ def bearer_token(authorization: str | None) -> str | None:
     if scheme.lower() != "bearer" or not sep or not token:
         return None
     return token
+
+
+def first_or_404(queryset: QuerySet[ModelT]) -> ModelT:
+    """The first row of `queryset` (already narrowed to what the caller may see), or Http404: a row that does
+    not exist and one of another organization look the same."""
+    row = queryset.first()
+    if row is None:
+        raise Http404
+    return row

@@ -3,29 +3,20 @@ per source network. Read-only; the only changes are the alert actions, through t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from lib.admin import ReadOnlyAdmin
 from monitoring.models import Alert, AlertStatus, ExpiryNotice, UsageBucket, UsageNetwork
 from monitoring.services import alerts
 
 
-class _ReadOnly(admin.ModelAdmin):  # type: ignore[type-arg]
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
 @admin.register(Alert)
-class AlertAdmin(_ReadOnly):
+class AlertAdmin(ReadOnlyAdmin):
     list_display = ("kind", "key", "organization", "subject", "status", "observed", "baseline", "hour", "last_seen_at")
     list_filter = ("status", "kind", ("organization", admin.RelatedOnlyFieldListFilter))
     search_fields = ("key__id", "key__name", "organization__name", "organization__slug", "subject")
@@ -38,23 +29,24 @@ class AlertAdmin(_ReadOnly):
         # The content type moved with the model (monitoring 0001), so grants of keys.change_alert carry over.
         return bool(request.user.has_perm("monitoring.change_alert"))
 
+    def _act(self, request: HttpRequest, queryset: QuerySet[Alert], service: Callable[..., Any], done: str) -> None:
+        """Run the alert service on each chosen alert (it audits each) and say how many."""
+        chosen = list(queryset)
+        for alert in chosen:
+            service(alert=alert, actor=request.user, request=request)
+        self.message_user(request, f"{done} {len(chosen)} alert(s).", messages.SUCCESS)
+
     @admin.action(description="Acknowledge selected alerts", permissions=["act"])
     def acknowledge_selected(self, request: HttpRequest, queryset: QuerySet[Alert]) -> None:
-        chosen = list(queryset.filter(status=AlertStatus.OPEN))
-        for alert in chosen:
-            alerts.alert_acknowledge(alert=alert, actor=request.user, request=request)  # type: ignore[arg-type]
-        self.message_user(request, f"Acknowledged {len(chosen)} alert(s).", messages.SUCCESS)
+        self._act(request, queryset.filter(status=AlertStatus.OPEN), alerts.alert_acknowledge, "Acknowledged")
 
     @admin.action(description="Resolve selected alerts", permissions=["act"])
     def resolve_selected(self, request: HttpRequest, queryset: QuerySet[Alert]) -> None:
-        chosen = list(queryset.exclude(status=AlertStatus.RESOLVED))
-        for alert in chosen:
-            alerts.alert_resolve(alert=alert, actor=request.user, request=request)  # type: ignore[arg-type]
-        self.message_user(request, f"Resolved {len(chosen)} alert(s).", messages.SUCCESS)
+        self._act(request, queryset.exclude(status=AlertStatus.RESOLVED), alerts.alert_resolve, "Resolved")
 
 
 @admin.register(ExpiryNotice)
-class ExpiryNoticeAdmin(_ReadOnly):
+class ExpiryNoticeAdmin(ReadOnlyAdmin):
     list_display = ("credential_kind", "credential_id", "organization", "threshold_days", "expires_at", "created_at")
     list_filter = ("credential_kind", "threshold_days")
     search_fields = ("credential_id", "organization__slug")
@@ -62,7 +54,7 @@ class ExpiryNoticeAdmin(_ReadOnly):
 
 
 @admin.register(UsageBucket)
-class UsageBucketAdmin(_ReadOnly):
+class UsageBucketAdmin(ReadOnlyAdmin):
     list_display = ("key", "hour", "requests", "failures")
     list_filter = (("hour", admin.DateFieldListFilter),)
     search_fields = ("key__id", "key__name")
@@ -70,7 +62,7 @@ class UsageBucketAdmin(_ReadOnly):
 
 
 @admin.register(UsageNetwork)
-class UsageNetworkAdmin(_ReadOnly):
+class UsageNetworkAdmin(ReadOnlyAdmin):
     list_display = ("key", "hour", "network", "requests", "blocked")
     list_filter = (("hour", admin.DateFieldListFilter),)
     search_fields = ("key__id", "network")

@@ -8,17 +8,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from keys.apikeys.api import ManagementAccess, _conflict, caller_for
+from accounts.api import caller_for
+from keys.apikeys.api import ManagementAccess, _conflict
 from keys.core.errors import KeyConflict
 from monitoring.models import Alert, AlertKind, AlertStatus
-from monitoring.selectors import alerts_for_org
+from monitoring.selectors import alert_for_org, alerts_for_org
 from monitoring.services import alerts
 
 
@@ -88,11 +88,7 @@ class _AlertAction(GenericAPIView[Alert]):
     @extend_schema(request=None, responses=AlertSerializer)
     def post(self, request: Request, alert_id: str) -> Response:
         caller = caller_for(request)
-        if not alert_id.isdigit() or len(alert_id) > 18:  # beyond bigint is no alert, not a database error
-            raise Http404
-        alert = Alert.objects.filter(organization=caller.organization, pk=int(alert_id)).first()
-        if alert is None:
-            raise Http404
+        alert = alert_for_org(caller.organization, alert_id)
         service = alerts.alert_resolve if self.resolve else alerts.alert_acknowledge
         try:
             alert = service(alert=alert, actor=caller.actor, request=request._request)

@@ -7,11 +7,20 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
+from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import Organization
 from keys.models import APIKey
+from lib.http import first_or_404
 from monitoring.models import Alert, AlertStatus, UsageBucket, UsageNetwork
+
+
+def alert_for_org(organization: Organization, alert_id: str) -> Alert:
+    """One alert of the organization; another's, or none, is a 404."""
+    if not alert_id.isdigit() or len(alert_id) > 18:  # beyond bigint is no alert, not a database error
+        raise Http404
+    return first_or_404(Alert.objects.filter(organization=organization, pk=int(alert_id)))
 
 
 def alerts_for_org(organization: Organization, *, status: str = "unresolved", kind: str = "") -> QuerySet[Alert]:

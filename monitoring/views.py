@@ -5,15 +5,14 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from accounts.models import Organization
 from keys.apikeys.views import _member
 from keys.core.errors import KeyConflict
-from monitoring.models import Alert, AlertKind, AlertStatus
-from monitoring.selectors import alert_counts, alerts_for_org
+from monitoring.models import AlertKind, AlertStatus
+from monitoring.selectors import alert_counts, alert_for_org, alerts_for_org
 from monitoring.services import alerts
 
 PAGE_SIZE = 25
@@ -41,18 +40,9 @@ def alert_list(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "monitoring/alerts.html", context)
 
 
-def _alert(membership_org: Organization, alert_id: str) -> Alert:
-    if not alert_id.isdigit() or len(alert_id) > 18:  # beyond bigint is no alert, not a database error
-        raise Http404
-    alert = Alert.objects.filter(organization=membership_org, pk=int(alert_id)).first()
-    if alert is None:
-        raise Http404
-    return alert
-
-
 def _act(request: HttpRequest, slug: str, alert_id: str, *, resolve: bool) -> HttpResponse:
     membership = _member(request, slug, write=True)
-    alert = _alert(membership.organization, alert_id)
+    alert = alert_for_org(membership.organization, alert_id)
     service = alerts.alert_resolve if resolve else alerts.alert_acknowledge
     try:
         service(alert=alert, actor=request.user, request=request)  # type: ignore[arg-type]

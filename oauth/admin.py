@@ -5,6 +5,7 @@ DOT registers its own admin classes first (it is earlier in INSTALLED_APPS); the
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.contrib import admin, messages
@@ -28,8 +29,30 @@ for model in (Application, AccessToken, RefreshToken, get_grant_model(), get_id_
         admin.site.unregister(model)
 
 
+class NoAddNoDeleteAdmin(admin.ModelAdmin[Any]):
+    """Rows created and removed only through the services (portal, token endpoint), which audit them."""
+
+
+def revoke_each(
+    model_admin: admin.ModelAdmin[Any],
+    request: HttpRequest,
+    tokens: Iterable[Any],
+    revoke: Callable[[Any], Any],
+    noun: str,
+) -> None:
+    """Revoke every token through the service (which also audits it) and say how many."""
+    count = 0
+    for token in tokens:
+        revoke(token)
+        count += 1
+    model_admin.message_user(request, f"Revoked {count} {noun}(s).", messages.SUCCESS)
+
+
 @admin.register(Application)
-class ApplicationAdmin(admin.ModelAdmin[Application]):
+class ApplicationAdmin(NoAddNoDeleteAdmin):
+    """Apps are registered in the portal, where the secret is shown once, and deleted there too: its service
+    revokes the tokens and audits the event."""
+
     list_display = (
         "name",
         "client_id",
@@ -67,35 +90,13 @@ class ApplicationAdmin(admin.ModelAdmin[Application]):
         "created_at",
         "updated",
     )
-    readonly_fields = (
-        "client_id",
-        "organization",
-        "created_by",
-        "client_type",
-        "grant_types",
-        "redirect_uris",
-        "allowed_scopes",
-        "homepage_url",
-        "logo_url",
-        # Set by the team in the portal, which checks that mTLS is configured.
-        "tls_client_certificate_bound_access_tokens",
-        "secret_rotated_at",
-        "previous_secret_expires_at",
-        "created_at",
-        "updated",
-    )
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        # Apps are registered in the portal, where the secret is shown once.
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        # Deleting goes through the portal's service so tokens are revoked and the event audited.
-        return False
+    # Only the name and introspection are edited here. The mTLS binding is set by the team in the portal,
+    # which checks that mTLS is configured.
+    readonly_fields = tuple(field for field in fields if field not in ("name", "can_introspect"))
 
 
 @admin.register(AccessToken)
-class AccessTokenAdmin(admin.ModelAdmin[Any]):
+class AccessTokenAdmin(NoAddNoDeleteAdmin):
     """Access tokens by app, organization and person; the value is never stored, so never shown."""
 
     list_display = ("pk", "application", "organization", "user", "scope", "created", "expires")
@@ -120,24 +121,20 @@ class AccessTokenAdmin(admin.ModelAdmin[Any]):
         binding = CertificateBinding.objects.filter(access_token=obj).first()
         return binding.thumbprint if binding else "—"
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        # Revoke instead: it also revokes the bound refresh token and records the event.
-        return False
-
+    # No delete: revoke instead, which also revokes the bound refresh token and records the event.
     @admin.action(description="Revoke selected access tokens")
     def revoke_tokens(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
-        count = 0
-        for token in queryset.select_related("application__organization", "user"):
-            services.token_revoke(token=token, actor=request.user, request=request, reason="admin")  # type: ignore[arg-type]
-            count += 1
-        self.message_user(request, f"Revoked {count} access token(s).", messages.SUCCESS)
+        revoke_each(
+            self,
+            request,
+            queryset.select_related("application__organization", "user"),
+            lambda token: services.token_revoke(token=token, actor=request.user, request=request, reason="admin"),  # type: ignore[arg-type]
+            "access token",
+        )
 
 
 @admin.register(RefreshToken)
-class RefreshTokenAdmin(admin.ModelAdmin[Any]):
+class RefreshTokenAdmin(NoAddNoDeleteAdmin):
     list_display = ("pk", "application", "user", "created", "revoked")
     list_select_related = ("application", "user")
     list_filter = (("application", admin.RelatedOnlyFieldListFilter),)
@@ -146,16 +143,12 @@ class RefreshTokenAdmin(admin.ModelAdmin[Any]):
     readonly_fields = fields
     actions = ("revoke_tokens",)
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
     @admin.action(description="Revoke selected refresh tokens")
     def revoke_tokens(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
-        count = 0
-        for token in queryset.filter(revoked__isnull=True).select_related("application__organization", "user"):
-            services.refresh_token_revoke(token=token, actor=request.user, request=request)  # type: ignore[arg-type]
-            count += 1
-        self.message_user(request, f"Revoked {count} refresh token(s).", messages.SUCCESS)
+        revoke_each(
+            self,
+            request,
+            queryset.filter(revoked__isnull=True).select_related("application__organization", "user"),
+            lambda token: services.refresh_token_revoke(token=token, actor=request.user, request=request),  # type: ignore[arg-type]
+            "refresh token",
+        )

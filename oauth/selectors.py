@@ -12,6 +12,7 @@ from django.utils import timezone
 from oauth2_provider.models import get_access_token_model, get_refresh_token_model
 
 from accounts.models import Organization, User
+from lib.http import first_or_404
 from oauth.models import Application
 
 
@@ -25,10 +26,7 @@ def apps_for_org(org: Organization) -> QuerySet[Application]:
 
 def app_for_org(org: Organization, client_id: str) -> Application:
     """One app of the organization; any other app, or none, is a 404."""
-    app = Application.objects.filter(organization=org, client_id=client_id).first()
-    if app is None:
-        raise Http404
-    return app
+    return first_or_404(Application.objects.filter(organization=org, client_id=client_id))
 
 
 def app_token_counts(app: Application) -> dict[str, int]:

@@ -338,14 +338,7 @@ def device_decide(*, device_grant: Any, user: User, approve: bool, request: Http
         grant.status = model.AUTHORIZED if approve else model.DENIED
         grant.save(update_fields=["user", "status"])
         if approve:
-            _record(
-                "oauth_consent.given",
-                application,
-                user,
-                request,
-                target_type="user",
-                target_id=user.pk,
-                scopes=grant.scope.split(),
-                grant="device_code",
+            consent_record(
+                user=user, application=application, scopes=grant.scope.split(), grant="device_code", request=request
             )
     return grant

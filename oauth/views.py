@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -39,6 +40,17 @@ def _member(request: HttpRequest, slug: str, *, write: bool = False) -> Membersh
     return member_or_404(
         request, slug, write=write, viewer_message="Viewers can see OAuth apps but not register or change them."
     )
+
+
+def _app(request: HttpRequest, slug: str, client_id: str, *, write: bool = False) -> tuple[Membership, Application]:
+    """The member and their team's app; 404 for outsiders and for another team's app."""
+    membership = _member(request, slug, write=write)
+    return membership, selectors.app_for_org(membership.organization, client_id)
+
+
+def _refused(request: HttpRequest, slug: str, app: Application, form: forms.Form) -> HttpResponse:
+    messages.error(request, form_errors(form))
+    return redirect("oauth:detail", slug=slug, client_id=app.client_id)
 
 
 def _endpoints(request: HttpRequest) -> dict[str, str]:
@@ -74,6 +86,19 @@ def _reveal(
     return no_store(response)
 
 
+def _app_settings(data: dict[str, Any]) -> dict[str, Any]:
+    """What the create and edit forms both set on an app, as the services' keyword arguments."""
+    return {
+        "name": data["name"],
+        "grant_types": data["grant_types"],
+        "redirect_uris": data["redirect_uris"].split(),
+        "scopes": scopes_from_grid(data),
+        "homepage_url": data["homepage_url"],
+        "logo_url": data["logo_url"],
+        "tls_client_certificate_bound_access_tokens": data["tls_client_certificate_bound_access_tokens"],
+    }
+
+
 @login_required
 def app_list(request: HttpRequest, slug: str) -> HttpResponse:
     membership = _member(request, slug)
@@ -99,16 +124,8 @@ def app_create(request: HttpRequest, slug: str) -> HttpResponse:
             app, secret = services.application_create(
                 organization=org,
                 actor=request.user,  # type: ignore[arg-type]
-                name=form.cleaned_data["name"],
                 client_type=form.cleaned_data["client_type"],
-                grant_types=form.cleaned_data["grant_types"],
-                redirect_uris=form.cleaned_data["redirect_uris"].split(),
-                scopes=scopes_from_grid(form.cleaned_data),
-                homepage_url=form.cleaned_data["homepage_url"],
-                logo_url=form.cleaned_data["logo_url"],
-                tls_client_certificate_bound_access_tokens=form.cleaned_data[
-                    "tls_client_certificate_bound_access_tokens"
-                ],
+                **_app_settings(form.cleaned_data),
                 request=request,
             )
         except ValidationError as exc:
@@ -121,8 +138,7 @@ def app_create(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 def app_detail(request: HttpRequest, slug: str, client_id: str) -> HttpResponse:
-    membership = _member(request, slug)
-    app = selectors.app_for_org(membership.organization, client_id)
+    membership, app = _app(request, slug, client_id)
     context = {
         "membership": membership,
         "org": membership.organization,
@@ -144,8 +160,7 @@ def app_detail(request: HttpRequest, slug: str, client_id: str) -> HttpResponse:
 
 @login_required
 def app_edit(request: HttpRequest, slug: str, client_id: str) -> HttpResponse:
-    membership = _member(request, slug, write=True)
-    app = selectors.app_for_org(membership.organization, client_id)
+    membership, app = _app(request, slug, client_id, write=True)
     initial = {
         "name": app.name,
         "grant_types": app.grant_types,
@@ -162,15 +177,7 @@ def app_edit(request: HttpRequest, slug: str, client_id: str) -> HttpResponse:
                 application=app,
                 actor=request.user,  # type: ignore[arg-type]
                 request=request,
-                name=form.cleaned_data["name"],
-                grant_types=form.cleaned_data["grant_types"],
-                redirect_uris=form.cleaned_data["redirect_uris"].split(),
-                scopes=scopes_from_grid(form.cleaned_data),
-                homepage_url=form.cleaned_data["homepage_url"],
-                logo_url=form.cleaned_data["logo_url"],
-                tls_client_certificate_bound_access_tokens=form.cleaned_data[
-                    "tls_client_certificate_bound_access_tokens"
-                ],
+                **_app_settings(form.cleaned_data),
             )
         except ValidationError as exc:
             apply_errors(form, exc)
@@ -186,36 +193,31 @@ def app_edit(request: HttpRequest, slug: str, client_id: str) -> HttpResponse:
 @require_POST
 @sensitive_post_parameters("password")
 def app_rotate_secret(request: HttpRequest, slug: str, client_id: str) -> HttpResponse:
-    membership = _member(request, slug, write=True)
-    app = selectors.app_for_org(membership.organization, client_id)
+    membership, app = _app(request, slug, client_id, write=True)
     form = SecretRotateForm(request.POST, request=request)
-    if form.is_valid():
-        try:
-            secret = services.application_rotate_secret(
-                application=app,
-                actor=request.user,  # type: ignore[arg-type]
-                grace=timedelta(seconds=int(form.cleaned_data["grace"])),
-                request=request,
-            )
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        else:
-            return _reveal(request, membership, app, secret, rotated=True)
-    else:
-        messages.error(request, form_errors(form))
-    return redirect("oauth:detail", slug=slug, client_id=app.client_id)
+    if not form.is_valid():
+        return _refused(request, slug, app, form)
+    try:
+        secret = services.application_rotate_secret(
+            application=app,
+            actor=request.user,  # type: ignore[arg-type]
+            grace=timedelta(seconds=int(form.cleaned_data["grace"])),
+            request=request,
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("oauth:detail", slug=slug, client_id=app.client_id)
+    return _reveal(request, membership, app, secret, rotated=True)
 
 
 @login_required
 @require_POST
 @sensitive_post_parameters("password")
 def app_delete(request: HttpRequest, slug: str, client_id: str) -> HttpResponse:
-    membership = _member(request, slug, write=True)
-    app = selectors.app_for_org(membership.organization, client_id)
+    membership, app = _app(request, slug, client_id, write=True)
     form = AppDeleteForm(request.POST, request=request)
     if not form.is_valid():
-        messages.error(request, form_errors(form))
-        return redirect("oauth:detail", slug=slug, client_id=app.client_id)
+        return _refused(request, slug, app, form)
     counts = services.application_delete(application=app, actor=request.user, request=request)  # type: ignore[arg-type]
     messages.success(
         request,

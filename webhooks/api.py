@@ -8,10 +8,11 @@ with `allows(scope)` and `organization` on `request.auth`, and it needs `webhook
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
@@ -190,28 +191,33 @@ class EndpointTest(EndpointView):
         return Response({"message_id": message.id}, status=status.HTTP_202_ACCEPTED)
 
 
-class EndpointDisable(EndpointView):
+class EndpointSwitch(EndpointView):
+    """Turn the endpoint off or on through `switch` (one service call), answering with the endpoint."""
+
+    switch: Callable[..., Endpoint]
+
+    def post(self, request: Request, endpoint_id: str) -> Response:
+        endpoint = self.get_endpoint(request, endpoint_id)
+        endpoint = type(self).switch(endpoint=endpoint, actor=caller_for(request).actor, request=request._request)
+        return Response(EndpointSerializer(endpoint).data)
+
+
+@extend_schema_view(
+    post=extend_schema(operation_id="webhooks_endpoints_disable", request=None, responses=EndpointSerializer)
+)
+class EndpointDisable(EndpointSwitch):
     """Stop sending events to the endpoint; its pending deliveries become failed."""
 
-    @extend_schema(operation_id="webhooks_endpoints_disable", request=None, responses=EndpointSerializer)
-    def post(self, request: Request, endpoint_id: str) -> Response:
-        endpoint = self.get_endpoint(request, endpoint_id)
-        endpoint = services.endpoint_disable(
-            endpoint=endpoint, actor=caller_for(request).actor, request=request._request
-        )
-        return Response(EndpointSerializer(endpoint).data)
+    switch = staticmethod(services.endpoint_disable)
 
 
-class EndpointEnable(EndpointView):
+@extend_schema_view(
+    post=extend_schema(operation_id="webhooks_endpoints_enable", request=None, responses=EndpointSerializer)
+)
+class EndpointEnable(EndpointSwitch):
     """Send new events to the endpoint again."""
 
-    @extend_schema(operation_id="webhooks_endpoints_enable", request=None, responses=EndpointSerializer)
-    def post(self, request: Request, endpoint_id: str) -> Response:
-        endpoint = self.get_endpoint(request, endpoint_id)
-        endpoint = services.endpoint_enable(
-            endpoint=endpoint, actor=caller_for(request).actor, request=request._request
-        )
-        return Response(EndpointSerializer(endpoint).data)
+    switch = staticmethod(services.endpoint_enable)
 
 
 class EndpointRecover(EndpointView):

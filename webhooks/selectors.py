@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from django.db.models import Count, Q, QuerySet
-from django.http import Http404
 
 from accounts.models import Organization
+from lib.http import first_or_404
 from webhooks.models import Attempt, Delivery, DeliveryStatus, Endpoint, EndpointSecret
 
 
@@ -22,14 +22,11 @@ def endpoints_for_org(organization: Organization) -> QuerySet[Endpoint]:
 
 
 def endpoint_for_org(organization: Organization, endpoint_id: str) -> Endpoint:
-    endpoint = (
-        Endpoint.objects.select_related("organization", "created_by")
-        .filter(organization=organization, pk=str(endpoint_id)[:32])
-        .first()
+    return first_or_404(
+        Endpoint.objects.select_related("organization", "created_by").filter(
+            organization=organization, pk=str(endpoint_id)[:32]
+        )
     )
-    if endpoint is None:
-        raise Http404
-    return endpoint
 
 
 def deliveries_for_endpoint(endpoint: Endpoint, *, status: str = "", event_type: str = "") -> QuerySet[Delivery]:
@@ -45,14 +42,11 @@ def deliveries_for_endpoint(endpoint: Endpoint, *, status: str = "", event_type:
 
 
 def delivery_for_endpoint(endpoint: Endpoint, message_id: str) -> Delivery:
-    delivery = (
-        Delivery.objects.select_related("message", "endpoint__organization")
-        .filter(endpoint=endpoint, message_id=str(message_id)[:32])
-        .first()
+    return first_or_404(
+        Delivery.objects.select_related("message", "endpoint__organization").filter(
+            endpoint=endpoint, message_id=str(message_id)[:32]
+        )
     )
-    if delivery is None:
-        raise Http404
-    return delivery
 
 
 def attempts_for(delivery: Delivery) -> QuerySet[Attempt]:

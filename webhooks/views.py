@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -36,11 +39,35 @@ from webhooks.services import RevealedSecret, WebhookConflict
 
 PAGE_SIZE = 25
 
+ViewFunc = Callable[..., HttpResponse]
+
 
 def _member(request: HttpRequest, slug: str, *, write: bool = False) -> Membership:
     return member_or_404(
         request, slug, write=write, viewer_message="Viewers can see webhooks but not create or change them."
     )
+
+
+def _endpoint(request: HttpRequest, slug: str, endpoint_id: str, *, write: bool = False) -> tuple[Membership, Endpoint]:
+    """The member and their team's endpoint; 404 for outsiders and for another team's endpoint."""
+    membership = _member(request, slug, write=write)
+    return membership, endpoint_for_org(membership.organization, endpoint_id)
+
+
+def _endpoint_settings(data: dict[str, Any]) -> dict[str, Any]:
+    """What the create and edit forms both set on an endpoint, as the services' keyword arguments."""
+    return {"url": data["url"], "description": data["description"], "event_types": data["event_types"]}
+
+
+def _secret_post(view: ViewFunc) -> ViewFunc:
+    """The gate of every action that confirms a password and answers with a secret: POST, signed in, never
+    cached, and the password kept out of error reports."""
+    return never_cache(login_required(require_POST(sensitive_post_parameters("password")(view))))
+
+
+def _refused(request: HttpRequest, slug: str, endpoint: Endpoint, form: forms.Form) -> HttpResponse:
+    messages.error(request, form_errors(form))
+    return redirect("webhooks:detail", slug=slug, endpoint_id=endpoint.id)
 
 
 def _show_secrets(
@@ -102,9 +129,7 @@ def endpoint_create(request: HttpRequest, slug: str) -> HttpResponse:
             endpoint, plaintext = services.endpoint_create(
                 organization=org,
                 actor=request.user,
-                url=form.cleaned_data["url"],
-                description=form.cleaned_data["description"],
-                event_types=form.cleaned_data["event_types"],
+                **_endpoint_settings(form.cleaned_data),
                 request=request,
             )
         except ValidationError as exc:
@@ -118,8 +143,7 @@ def endpoint_create(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 def endpoint_detail(request: HttpRequest, slug: str, endpoint_id: str) -> HttpResponse:
-    membership = _member(request, slug)
-    endpoint = endpoint_for_org(membership.organization, endpoint_id)
+    membership, endpoint = _endpoint(request, slug, endpoint_id)
     status = request.GET.get("status", "")[:16]
     event_type = request.GET.get("event_type", "")[:64]
     deliveries = deliveries_for_endpoint(endpoint, status=status, event_type=event_type)
@@ -146,8 +170,7 @@ def endpoint_detail(request: HttpRequest, slug: str, endpoint_id: str) -> HttpRe
 
 @login_required
 def endpoint_edit(request: HttpRequest, slug: str, endpoint_id: str) -> HttpResponse:
-    membership = _member(request, slug, write=True)
-    endpoint = endpoint_for_org(membership.organization, endpoint_id)
+    membership, endpoint = _endpoint(request, slug, endpoint_id, write=True)
     initial = {
         "url": endpoint.url,
         "description": endpoint.description,
@@ -160,9 +183,7 @@ def endpoint_edit(request: HttpRequest, slug: str, endpoint_id: str) -> HttpResp
             services.endpoint_update(
                 endpoint=endpoint,
                 actor=request.user,
-                url=form.cleaned_data["url"],
-                description=form.cleaned_data["description"],
-                event_types=form.cleaned_data["event_types"],
+                **_endpoint_settings(form.cleaned_data),
                 request=request,
             )
         except ValidationError as exc:
@@ -177,39 +198,28 @@ def endpoint_edit(request: HttpRequest, slug: str, endpoint_id: str) -> HttpResp
 @login_required
 @require_POST
 def endpoint_delete(request: HttpRequest, slug: str, endpoint_id: str) -> HttpResponse:
-    membership = _member(request, slug, write=True)
-    endpoint = endpoint_for_org(membership.organization, endpoint_id)
+    membership, endpoint = _endpoint(request, slug, endpoint_id, write=True)
     services.endpoint_delete(endpoint=endpoint, actor=request.user, request=request)
     messages.success(request, f"Deleted the endpoint {endpoint.url}.")
     return redirect("webhooks:list", slug=slug)
 
 
-@never_cache
-@login_required
-@require_POST
-@sensitive_post_parameters("password")
+@_secret_post
 def endpoint_secret(request: HttpRequest, slug: str, endpoint_id: str) -> HttpResponse:
-    membership = _member(request, slug, write=True)
-    endpoint = endpoint_for_org(membership.organization, endpoint_id)
+    membership, endpoint = _endpoint(request, slug, endpoint_id, write=True)
     form = SecretRevealForm(request.POST, request=request)
     if not form.is_valid():
-        messages.error(request, form_errors(form))
-        return redirect("webhooks:detail", slug=slug, endpoint_id=endpoint.id)
+        return _refused(request, slug, endpoint, form)
     secrets = services.endpoint_secret_reveal(endpoint=endpoint, actor=request.user, request=request)
     return _show_secrets(request, membership, endpoint, secrets, mode="revealed")
 
 
-@never_cache
-@login_required
-@require_POST
-@sensitive_post_parameters("password")
+@_secret_post
 def endpoint_rotate(request: HttpRequest, slug: str, endpoint_id: str) -> HttpResponse:
-    membership = _member(request, slug, write=True)
-    endpoint = endpoint_for_org(membership.organization, endpoint_id)
+    membership, endpoint = _endpoint(request, slug, endpoint_id, write=True)
     form = SecretRotateForm(request.POST, request=request)
     if not form.is_valid():
-        messages.error(request, form_errors(form))
-        return redirect("webhooks:detail", slug=slug, endpoint_id=endpoint.id)
+        return _refused(request, slug, endpoint, form)
     plaintext, grace_until = services.endpoint_secret_rotate(
         endpoint=endpoint, actor=request.user, grace=form.grace_period(), request=request
     )
@@ -220,8 +230,7 @@ def endpoint_rotate(request: HttpRequest, slug: str, endpoint_id: str) -> HttpRe
 @login_required
 @require_POST
 def endpoint_test(request: HttpRequest, slug: str, endpoint_id: str) -> HttpResponse:
-    membership = _member(request, slug, write=True)
-    endpoint = endpoint_for_org(membership.organization, endpoint_id)
+    membership, endpoint = _endpoint(request, slug, endpoint_id, write=True)
     try:
         message = services.endpoint_send_test(endpoint=endpoint, actor=request.user, request=request)
     except WebhookConflict as exc:
@@ -232,8 +241,7 @@ def endpoint_test(request: HttpRequest, slug: str, endpoint_id: str) -> HttpResp
 
 
 def _set_enabled(request: HttpRequest, slug: str, endpoint_id: str, *, enable: bool) -> HttpResponse:
-    membership = _member(request, slug, write=True)
-    endpoint = endpoint_for_org(membership.organization, endpoint_id)
+    membership, endpoint = _endpoint(request, slug, endpoint_id, write=True)
     if enable:
         services.endpoint_enable(endpoint=endpoint, actor=request.user, request=request)
         messages.success(request, "Endpoint enabled. New events are delivered again; recover the failed ones below.")
@@ -258,8 +266,7 @@ def endpoint_enable(request: HttpRequest, slug: str, endpoint_id: str) -> HttpRe
 @login_required
 @require_POST
 def endpoint_recover(request: HttpRequest, slug: str, endpoint_id: str) -> HttpResponse:
-    membership = _member(request, slug, write=True)
-    endpoint = endpoint_for_org(membership.organization, endpoint_id)
+    membership, endpoint = _endpoint(request, slug, endpoint_id, write=True)
     form = RecoverForm(request.POST)
     if form.is_valid():
         try:
@@ -279,8 +286,7 @@ def endpoint_recover(request: HttpRequest, slug: str, endpoint_id: str) -> HttpR
 
 @login_required
 def delivery_detail(request: HttpRequest, slug: str, endpoint_id: str, message_id: str) -> HttpResponse:
-    membership = _member(request, slug)
-    endpoint = endpoint_for_org(membership.organization, endpoint_id)
+    membership, endpoint = _endpoint(request, slug, endpoint_id)
     delivery = delivery_for_endpoint(endpoint, message_id)
     try:
         payload = json.dumps(json.loads(delivery.message.payload), indent=2, ensure_ascii=False)
@@ -301,8 +307,7 @@ def delivery_detail(request: HttpRequest, slug: str, endpoint_id: str, message_i
 @login_required
 @require_POST
 def delivery_retry(request: HttpRequest, slug: str, endpoint_id: str, message_id: str) -> HttpResponse:
-    membership = _member(request, slug, write=True)
-    endpoint = endpoint_for_org(membership.organization, endpoint_id)
+    membership, endpoint = _endpoint(request, slug, endpoint_id, write=True)
     delivery = delivery_for_endpoint(endpoint, message_id)
     try:
         services.delivery_retry(delivery=delivery, actor=request.user, request=request)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -10,16 +9,15 @@ from django.conf import settings
 from django.http import Http404
 from django.utils.module_loading import import_string
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import exceptions, serializers, status
+from rest_framework import serializers, status
 from rest_framework.generics import GenericAPIView
-from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
-from accounts.models import Membership, Organization
-from accounts.selectors import default_organization, membership_for
+from accounts.api import Conflict, OrganizationAccess, caller_for
+from accounts.selectors import default_organization
 from keys import services
 from keys.apikeys import rotation
 from keys.apikeys.selectors import key_for_org, keys_for_org
@@ -35,62 +33,20 @@ from keys.apikeys.serializers import (
     VerifyResponseSerializer,
     WhoAmISerializer,
 )
-from keys.core.authorization import require_write
 from keys.core.errors import KeyConflict
-from keys.core.principal import CredentialUser
 from keys.models import APIKey, RotationPolicy
 from keys.permissions import HasScopes
 from keys.throttling import CredentialRateThrottle, VerifyRateThrottle
 from lib.http import NO_STORE
 
 
-class Conflict(exceptions.APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = "The key is not in a state that allows this."
-    error_code = "conflict"
-
-
-@dataclass
-class Caller:
-    """Who is calling the management API, and for which organization."""
-
-    organization: Organization
-    actor: Any  # a User, or the APIKey acting
-    membership: Membership | None
-
-
-def caller_for(request: Request) -> Caller:
-    user: Any = request.user
-    if isinstance(user, CredentialUser):
-        credential: Any = request.auth
-        return Caller(credential.organization, credential, None)
-    requested = request.query_params.get("organization")
-    if requested:
-        membership = membership_for(user, requested)
-    else:
-        org = default_organization(user, request.session.get("org"))
-        if org is None:
-            raise Http404
-        membership = membership_for(user, org.slug)
-    return Caller(membership.organization, user, membership)
-
-
-class ManagementAccess(BasePermission):
+class ManagementAccess(OrganizationAccess):
     """The endpoint's gate: credentials need `keys:read` to read and `keys:manage` to change; people need
     the matching team role. Each service then decides on the object itself through the one rule
     (`keys.core.authorization`): environment, scope ceiling, limits, sudo."""
 
-    READ_METHODS = ("GET", "HEAD", "OPTIONS")
-
-    def has_permission(self, request: Request, view: Any) -> bool:
-        if not request.user or not request.user.is_authenticated:
-            return False
-        if isinstance(request.user, CredentialUser):
-            return HasScopes().has_permission(request, view)
-        caller = caller_for(request)  # 404 for outsiders
-        if request.method not in self.READ_METHODS:
-            require_write(caller.membership)  # type: ignore[arg-type]
-        return True
+    write_scope = "keys:manage"
+    viewer_message = "Viewers can see credentials but not create or change them."
 
 
 def _conflict(exc: KeyConflict) -> Conflict:

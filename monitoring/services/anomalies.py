@@ -55,6 +55,19 @@ class Finding:
     subject: str = ""
     details: dict[str, Any] = field(default_factory=dict)
 
+    @classmethod
+    def of(cls, row: dict[str, Any], kind: str, *, hour: datetime | None = None, **measures: Any) -> Finding:
+        """A finding from a detector query's row (`key_id`, `organization_id`, `observed`, and `hour` unless
+        given)."""
+        return cls(
+            key_id=row["key_id"],
+            organization_id=row["organization_id"],
+            kind=kind,
+            hour=hour if hour is not None else _as_datetime(row["hour"]),
+            observed=float(row["observed"]),
+            **measures,
+        )
+
 
 def _param(value: datetime) -> Any:
     # The ORM's own spelling of a datetime, so comparisons with stored values hold on SQLite too.
@@ -191,12 +204,10 @@ def anomaly_findings(*, now: datetime | None = None) -> list[Finding]:
                 mean = float(row["mean"])
                 sigma = math.sqrt(max(float(row["m2"]) - mean * mean, 0.0))
                 findings.append(
-                    Finding(
-                        key_id=row["key_id"],
-                        organization_id=row["organization_id"],
-                        kind=kind,
+                    Finding.of(
+                        row,
+                        kind,
                         hour=hour,
-                        observed=float(row["observed"]),
                         baseline=round(mean, 2),
                         threshold=round(max(settings.ANOMALY_RATIO * mean, mean + settings.ANOMALY_SIGMA * sigma), 2),
                         details={"sigma": round(sigma, 2), "lambda": settings.ANOMALY_EWMA_LAMBDA},
@@ -209,12 +220,9 @@ def anomaly_findings(*, now: datetime | None = None) -> list[Finding]:
         if allowlists.get(row["key_id"]):
             continue  # the allowlist decides there; refusals are the blocked-network detector's
         findings.append(
-            Finding(
-                key_id=row["key_id"],
-                organization_id=row["organization_id"],
-                kind=AlertKind.NEW_NETWORK,
-                hour=_as_datetime(row["hour"]),
-                observed=float(row["observed"]),
+            Finding.of(
+                row,
+                AlertKind.NEW_NETWORK,
                 subject=row["network"],
                 details={"network": row["network"]},
             )
@@ -224,12 +232,9 @@ def anomaly_findings(*, now: datetime | None = None) -> list[Finding]:
         top = _blocked_sources([row["key_id"] for row in blocked], since=since, until=until)
         for row in blocked:
             findings.append(
-                Finding(
-                    key_id=row["key_id"],
-                    organization_id=row["organization_id"],
-                    kind=AlertKind.BLOCKED_NETWORK,
-                    hour=_as_datetime(row["hour"]),
-                    observed=float(row["observed"]),
+                Finding.of(
+                    row,
+                    AlertKind.BLOCKED_NETWORK,
                     threshold=float(settings.ANOMALY_MIN_BLOCKED),
                     details={"networks": top.get(row["key_id"], [])},
                 )

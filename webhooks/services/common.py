@@ -46,3 +46,18 @@ def record(
         request=request,
         metadata=metadata,
     )
+
+
+def record_endpoint(
+    action: str, endpoint: Any, /, *, actor: Any, request: HttpRequest | None = None, **metadata: Any
+) -> None:
+    """An audit record about one endpoint, in its organization. Positional-only, so `endpoint=` may be metadata."""
+    record(
+        action,
+        organization=endpoint.organization,
+        actor=actor,
+        target_type="webhook_endpoint",
+        target_id=endpoint.id,
+        request=request,
+        **metadata,
+    )

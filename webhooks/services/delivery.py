@@ -25,7 +25,7 @@ from lib import crypto
 from lib.jobs import enqueue_on_commit
 from webhooks import sender, signing
 from webhooks.models import Attempt, AttemptTrigger, Delivery, DeliveryStatus, DisabledReason, Endpoint, Message
-from webhooks.services.common import DELIVER, record
+from webhooks.services.common import DELIVER, record_endpoint
 from webhooks.services.endpoints import endpoint_disable, endpoint_secrets
 from webhooks.services.errors import WebhookConflict
 
@@ -220,12 +220,10 @@ def delivery_retry(*, delivery: Delivery, actor: Any, request: HttpRequest | Non
         if locked.is_in_flight(now):
             raise WebhookConflict("An attempt is in progress; wait for it to finish.")
         _restart(Delivery.objects.filter(pk=locked.pk), now)
-        record(
+        record_endpoint(
             "webhook.delivery_retried",
-            organization=endpoint.organization,
+            endpoint,
             actor=actor,
-            target_type="webhook_endpoint",
-            target_id=endpoint.id,
             request=request,
             message=locked.message_id,
         )
@@ -248,12 +246,10 @@ def deliveries_recover(*, endpoint: Endpoint, actor: Any, since: datetime, reque
         failed = Delivery.objects.filter(endpoint=locked, status=DeliveryStatus.FAILED, message__created_at__gte=since)
         ids = list(failed.values_list("id", flat=True))
         count = _restart(Delivery.objects.filter(pk__in=ids), now)
-        record(
+        record_endpoint(
             "webhook.deliveries_recovered",
-            organization=locked.organization,
+            locked,
             actor=actor,
-            target_type="webhook_endpoint",
-            target_id=locked.id,
             request=request,
             since=since.isoformat(),
             count=count,

@@ -26,7 +26,7 @@ from lib import crypto
 from webhooks import catalogue, signing
 from webhooks.models import DeliveryStatus, DisabledReason, Endpoint, EndpointSecret, Message
 from webhooks.sender import host_refusal
-from webhooks.services.common import actor_parts, record
+from webhooks.services.common import actor_parts, record_endpoint
 from webhooks.services.errors import WebhookConflict
 from webhooks.services.events import publish
 
@@ -133,12 +133,10 @@ def endpoint_create(
             organization=organization, created_by=user, created_by_label=label, created_at=now, **fields
         )
         plaintext = _new_secret(endpoint, now)
-        record(
+        record_endpoint(
             "webhook.endpoint_created",
-            organization=organization,
+            endpoint,
             actor=actor,
-            target_type="webhook_endpoint",
-            target_id=endpoint.id,
             request=request,
             endpoint=endpoint.summary(),
         )
@@ -171,12 +169,10 @@ def endpoint_update(
         for field, value in changed.items():
             setattr(locked, field, value)
         locked.save(update_fields=[*changed, "updated_at"])
-        record(
+        record_endpoint(
             "webhook.endpoint_updated",
-            organization=locked.organization,
+            locked,
             actor=actor,
-            target_type="webhook_endpoint",
-            target_id=locked.id,
             request=request,
             changes={f: {"before": before[f], "after": v} for f, v in changed.items()},
         )
@@ -187,12 +183,10 @@ def endpoint_delete(*, endpoint: Endpoint, actor: Any, request: HttpRequest | No
     """Delete an endpoint with its secrets and delivery log. Messages other endpoints got are kept."""
     with transaction.atomic():
         locked = Endpoint.objects.select_for_update().get(pk=endpoint.pk)
-        record(
+        record_endpoint(
             "webhook.endpoint_deleted",
-            organization=locked.organization,
+            locked,
             actor=actor,
-            target_type="webhook_endpoint",
-            target_id=locked.id,
             request=request,
             endpoint=locked.summary(),
         )
@@ -241,12 +235,10 @@ def endpoint_disable(
             status=DeliveryStatus.FAILED, next_attempt_at=None, last_error="The endpoint was disabled."
         )
         failing_since = locked.failing_since.isoformat() if locked.failing_since else None
-        record(
+        record_endpoint(
             "webhook.endpoint_disabled",
-            organization=locked.organization,
+            locked,
             actor=actor,
-            target_type="webhook_endpoint",
-            target_id=locked.id,
             request=request,
             reason=reason,
             failing_since=failing_since,
@@ -278,12 +270,10 @@ def endpoint_enable(*, endpoint: Endpoint, actor: Any, request: HttpRequest | No
         locked.disabled_at = None
         locked.failing_since = None
         locked.save(update_fields=["is_enabled", "disabled_reason", "disabled_at", "failing_since", "updated_at"])
-        record(
+        record_endpoint(
             "webhook.endpoint_enabled",
-            organization=locked.organization,
+            locked,
             actor=actor,
-            target_type="webhook_endpoint",
-            target_id=locked.id,
             request=request,
         )
     return locked
@@ -322,12 +312,10 @@ def endpoint_secret_reveal(
             )
             for r in rows
         ]
-        record(
+        record_endpoint(
             "webhook.secret_revealed",
-            organization=endpoint.organization,
+            endpoint,
             actor=actor,
-            target_type="webhook_endpoint",
-            target_id=endpoint.id,
             request=request,
             secrets=len(revealed),
         )
@@ -351,12 +339,10 @@ def endpoint_secret_rotate(
         older = EndpointSecret.objects.active(now).filter(endpoint=locked)
         older.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=grace_until)).update(expires_at=grace_until)
         plaintext = _new_secret(locked, now)
-        record(
+        record_endpoint(
             "webhook.secret_rotated",
-            organization=locked.organization,
+            locked,
             actor=actor,
-            target_type="webhook_endpoint",
-            target_id=locked.id,
             request=request,
             grace_until=grace_until.isoformat(),
         )
@@ -384,12 +370,10 @@ def endpoint_send_test(*, endpoint: Endpoint, actor: Any, request: HttpRequest |
             endpoints=[locked],
         )
         assert message is not None
-        record(
+        record_endpoint(
             "webhook.test_sent",
-            organization=locked.organization,
+            locked,
             actor=actor,
-            target_type="webhook_endpoint",
-            target_id=locked.id,
             request=request,
             message=message.id,
         )
