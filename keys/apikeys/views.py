@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,7 +15,6 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from accounts.models import Membership
-from accounts.selectors import membership_for
 from audit.models import AuditEvent
 from keys import scopes as scope_registry
 from keys import services
@@ -33,32 +31,15 @@ from keys.apikeys.forms import (
     scopes_from_grid,
 )
 from keys.apikeys.selectors import key_counts, key_for_org, key_successor, keys_for_org
-from keys.core.authorization import require_write
 from keys.core.errors import KeyConflict
+from keys.core.views import PAGE_SIZE, error_text, no_store
+from keys.core.views import apply_errors as _apply_errors
+from keys.core.views import form_errors as _form_errors
+from keys.core.views import member as _member
 from keys.models import APIKey
 from lib.crypto import DecryptionError
 
-PAGE_SIZE = 25
-
-
-def _member(request: HttpRequest, slug: str, *, write: bool = False) -> Membership:
-    membership = membership_for(request.user, slug)  # type: ignore[arg-type]
-    request.session["org"] = membership.organization.slug
-    if write:
-        require_write(membership)  # the role half of the one rule; the service checks the rest
-    return membership
-
-
-def _apply_errors(form: Any, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, ValidationError(errors))
-    else:
-        form.add_error(None, ValidationError(exc.messages))
-
-
-def _form_errors(form: Any) -> str:
-    return " ".join(str(e) for errs in form.errors.values() for e in errs)
+__all__ = ["PAGE_SIZE", "_apply_errors", "_form_errors", "_member"]
 
 
 def _reveal(
@@ -76,9 +57,7 @@ def _reveal(
             "rolled_from": rolled_from,
         },
     )
-    response["Cache-Control"] = "no-store, no-cache, must-revalidate, private"
-    response["Pragma"] = "no-cache"
-    return response
+    return no_store(response)
 
 
 @login_required
@@ -197,7 +176,7 @@ def key_roll(request: HttpRequest, slug: str, key_id: str) -> HttpResponse:
                 request=request,
             )
         except (ValidationError, KeyConflict) as exc:
-            messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+            messages.error(request, error_text(exc))
         else:
             return _reveal(request, membership, successor, plaintext, rolled_from=key)
     else:
@@ -278,7 +257,7 @@ def rotation_policy(request: HttpRequest, slug: str, key_id: str) -> HttpRespons
             request=request,
         )
     except (ValidationError, KeyConflict) as exc:
-        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+        messages.error(request, error_text(exc))
     else:
         messages.success(request, f"Rotation scheduled. Next roll: {policy.next_rotation_at:%Y-%m-%d %H:%M} UTC.")
     return _back(slug, key.id)
@@ -351,6 +330,4 @@ def successor_reveal(request: HttpRequest, slug: str, key_id: str) -> HttpRespon
             "rolled_from": key.predecessor,
         },
     )
-    response["Cache-Control"] = "no-store, no-cache, must-revalidate, private"
-    response["Pragma"] = "no-cache"
-    return response
+    return no_store(response)
