@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -12,7 +13,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_POST
 
 from accounts.models import Membership
 from audit.models import AuditEvent
@@ -28,11 +28,10 @@ from keys.apikeys.forms import (
     RotationActionForm,
     RotationPolicyForm,
     SealedRevealForm,
-    scopes_from_grid,
 )
 from keys.apikeys.selectors import key_counts, key_for_org, key_successor, keys_for_org
 from keys.core.errors import KeyConflict
-from keys.core.views import PAGE_SIZE, error_text, no_store
+from keys.core.views import PAGE_SIZE, created_fields, error_text, reveal, write_post
 from keys.core.views import apply_errors as _apply_errors
 from keys.core.views import form_errors as _form_errors
 from keys.core.views import member as _member
@@ -46,18 +45,18 @@ def _reveal(
     request: HttpRequest, membership: Membership, key: APIKey, plaintext: str, *, rolled_from: APIKey | None = None
 ) -> HttpResponse:
     """The one page that ever shows the secret. Rendered as the POST's answer (never stored, never redirected to)."""
-    response = render(
-        request,
-        "keys/reveal.html",
-        {
-            "membership": membership,
-            "org": membership.organization,
-            "key": key,
-            "plaintext": plaintext,
-            "rolled_from": rolled_from,
-        },
-    )
-    return no_store(response)
+    return reveal(request, membership, "keys/reveal.html", key=key, plaintext=plaintext, rolled_from=rolled_from)
+
+
+def _posted(request: HttpRequest, slug: str, key_id: str, form_class: Any) -> tuple[Membership, APIKey, Any]:
+    """A write POST on one key: the membership (404 for outsiders, role checked), the key, the bound form."""
+    membership = _member(request, slug, write=True)
+    key = key_for_org(membership.organization, key_id)
+    return membership, key, form_class(request.POST, request=request, live=key.environment == "live")
+
+
+def _back(slug: str, key_id: str) -> HttpResponse:
+    return redirect("keys:detail", slug=slug, key_id=key_id)
 
 
 @login_required
@@ -102,12 +101,7 @@ def key_create(request: HttpRequest, slug: str) -> HttpResponse:
             key, plaintext = services.key_create(
                 organization=org,
                 actor=request.user,  # type: ignore[arg-type]
-                name=form.cleaned_data["name"],
-                environment=form.cleaned_data["environment"],
-                scopes=scopes_from_grid(form.cleaned_data),
-                expires_at=form.expires_at(),
-                allowed_networks=form.cleaned_data["allowed_networks"],
-                rate_limit=form.cleaned_data["rate_limit"],
+                **created_fields(form),
                 request=request,
             )
         except ValidationError as exc:
@@ -154,19 +148,15 @@ def key_edit(request: HttpRequest, slug: str, key_id: str) -> HttpResponse:
             form.add_error(None, str(exc))
         else:
             messages.success(request, "Key updated.")
-            return redirect("keys:detail", slug=slug, key_id=key.id)
+            return _back(slug, key.id)
     context = {"membership": membership, "org": membership.organization, "key": key, "form": form}
     return render(request, "keys/key_edit.html", context)
 
 
 @never_cache
-@login_required
-@require_POST
-@sensitive_post_parameters("password")
+@write_post
 def key_roll(request: HttpRequest, slug: str, key_id: str) -> HttpResponse:
-    membership = _member(request, slug, write=True)
-    key = key_for_org(membership.organization, key_id)
-    form = KeyRollForm(request.POST, request=request, live=key.environment == "live")
+    membership, key, form = _posted(request, slug, key_id, KeyRollForm)
     if form.is_valid():
         try:
             successor, plaintext = services.key_roll(
@@ -181,16 +171,12 @@ def key_roll(request: HttpRequest, slug: str, key_id: str) -> HttpResponse:
             return _reveal(request, membership, successor, plaintext, rolled_from=key)
     else:
         messages.error(request, _form_errors(form))
-    return redirect("keys:detail", slug=slug, key_id=key.id)
+    return _back(slug, key.id)
 
 
-@login_required
-@require_POST
-@sensitive_post_parameters("password")
+@write_post
 def key_revoke(request: HttpRequest, slug: str, key_id: str) -> HttpResponse:
-    membership = _member(request, slug, write=True)
-    key = key_for_org(membership.organization, key_id)
-    form = KeyRevokeForm(request.POST, request=request, live=key.environment == "live")
+    membership, key, form = _posted(request, slug, key_id, KeyRevokeForm)
     if form.is_valid():
         try:
             services.key_revoke(key=key, actor=request.user, reason=form.cleaned_data["reason"], request=request)  # type: ignore[arg-type]
@@ -200,13 +186,11 @@ def key_revoke(request: HttpRequest, slug: str, key_id: str) -> HttpResponse:
             messages.success(request, f"Revoked {key.name}. Requests with it fail from now on.")
     else:
         messages.error(request, _form_errors(form))
-    return redirect("keys:detail", slug=slug, key_id=key.id)
+    return _back(slug, key.id)
 
 
 def _status_change(request: HttpRequest, slug: str, key_id: str, *, enable: bool) -> HttpResponse:
-    membership = _member(request, slug, write=True)
-    key = key_for_org(membership.organization, key_id)
-    form = KeyStatusForm(request.POST, request=request, live=key.environment == "live")
+    membership, key, form = _posted(request, slug, key_id, KeyStatusForm)
     if form.is_valid():
         service = services.key_enable if enable else services.key_disable
         try:
@@ -217,34 +201,22 @@ def _status_change(request: HttpRequest, slug: str, key_id: str, *, enable: bool
             messages.success(request, f"{'Enabled' if enable else 'Disabled'} {key.name}.")
     else:
         messages.error(request, _form_errors(form))
-    return redirect("keys:detail", slug=slug, key_id=key.id)
+    return _back(slug, key.id)
 
 
-@login_required
-@require_POST
-@sensitive_post_parameters("password")
+@write_post
 def key_disable(request: HttpRequest, slug: str, key_id: str) -> HttpResponse:
     return _status_change(request, slug, key_id, enable=False)
 
 
-@login_required
-@require_POST
-@sensitive_post_parameters("password")
+@write_post
 def key_enable(request: HttpRequest, slug: str, key_id: str) -> HttpResponse:
     return _status_change(request, slug, key_id, enable=True)
 
 
-def _back(slug: str, key_id: str) -> HttpResponse:
-    return redirect("keys:detail", slug=slug, key_id=key_id)
-
-
-@login_required
-@require_POST
-@sensitive_post_parameters("password")
+@write_post
 def rotation_policy(request: HttpRequest, slug: str, key_id: str) -> HttpResponse:
-    membership = _member(request, slug, write=True)
-    key = key_for_org(membership.organization, key_id)
-    form = RotationPolicyForm(request.POST, request=request, live=key.environment == "live")
+    membership, key, form = _posted(request, slug, key_id, RotationPolicyForm)
     if not form.is_valid():
         messages.error(request, _form_errors(form))
         return _back(slug, key.id)
@@ -263,13 +235,9 @@ def rotation_policy(request: HttpRequest, slug: str, key_id: str) -> HttpRespons
     return _back(slug, key.id)
 
 
-@login_required
-@require_POST
-@sensitive_post_parameters("password")
+@write_post
 def rotation_clear(request: HttpRequest, slug: str, key_id: str) -> HttpResponse:
-    membership = _member(request, slug, write=True)
-    key = key_for_org(membership.organization, key_id)
-    form = RotationActionForm(request.POST, request=request, live=key.environment == "live")
+    membership, key, form = _posted(request, slug, key_id, RotationActionForm)
     if form.is_valid():
         rotation.rotation_policy_clear(key=key, actor=request.user, request=request)  # type: ignore[arg-type]
         messages.success(request, "Scheduled rotation stopped.")
@@ -278,13 +246,9 @@ def rotation_clear(request: HttpRequest, slug: str, key_id: str) -> HttpResponse
     return _back(slug, key.id)
 
 
-@login_required
-@require_POST
-@sensitive_post_parameters("password")
+@write_post
 def rotation_now(request: HttpRequest, slug: str, key_id: str) -> HttpResponse:
-    membership = _member(request, slug, write=True)
-    key = key_for_org(membership.organization, key_id)
-    form = RotationActionForm(request.POST, request=request, live=key.environment == "live")
+    membership, key, form = _posted(request, slug, key_id, RotationActionForm)
     if not form.is_valid():
         messages.error(request, _form_errors(form))
         return _back(slug, key.id)
@@ -300,9 +264,7 @@ def rotation_now(request: HttpRequest, slug: str, key_id: str) -> HttpResponse:
 
 
 @never_cache
-@login_required
-@require_POST
-@sensitive_post_parameters("password")
+@write_post
 def successor_reveal(request: HttpRequest, slug: str, key_id: str) -> HttpResponse:
     """Show the sealed secret once, as the POST's own answer with `no-store`; the ciphertext is erased first."""
     membership = _member(request, slug, write=True)
@@ -319,15 +281,4 @@ def successor_reveal(request: HttpRequest, slug: str, key_id: str) -> HttpRespon
     except DecryptionError:
         messages.error(request, "The sealed secret cannot be decrypted with the configured keys; roll the key instead.")
         return _back(slug, key.id)
-    response = render(
-        request,
-        "keys/reveal.html",
-        {
-            "membership": membership,
-            "org": membership.organization,
-            "key": key,
-            "plaintext": plaintext,
-            "rolled_from": key.predecessor,
-        },
-    )
-    return no_store(response)
+    return _reveal(request, membership, key, plaintext, rolled_from=key.predecessor)

@@ -11,23 +11,18 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_POST
 
 from keys import services
-from keys.apikeys.forms import scopes_from_grid
 from keys.apikeys.selectors import (
     active_authorities_for_org,
 )
 from keys.certificates.kind import CERTIFICATE_AUTHORITY, CLIENT_CERTIFICATE
 from keys.core.forms import CertificateAuthorityForm, ClientCertificateCreateForm
 from keys.core.views import apply_errors as _apply_errors
-from keys.core.views import credential_detail, credential_edit, credential_list, credential_revoke, to_detail
+from keys.core.views import created_fields, detail_view, edit_view, list_view, revoke_view, to_detail
 from keys.core.views import member as _member
 
-
-@login_required
-def certificate_list(request: HttpRequest, slug: str) -> HttpResponse:
-    return credential_list(request, slug, kind=CLIENT_CERTIFICATE)
+certificate_list = list_view(CLIENT_CERTIFICATE)
 
 
 @never_cache
@@ -48,12 +43,7 @@ def certificate_create(request: HttpRequest, slug: str) -> HttpResponse:
             cert = services.client_certificate_register(
                 organization=org,
                 actor=request.user,
-                name=form.cleaned_data["name"],
-                environment=form.cleaned_data["environment"],
-                scopes=scopes_from_grid(form.cleaned_data),
-                expires_at=form.expires_at(),
-                allowed_networks=form.cleaned_data["allowed_networks"],
-                rate_limit=form.cleaned_data["rate_limit"],
+                **created_fields(form),
                 request=request,
                 **form.registration(),
             )
@@ -68,21 +58,9 @@ def certificate_create(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "keys/certificate_create.html", context)
 
 
-@login_required
-def certificate_detail(request: HttpRequest, slug: str, cert_id: str) -> HttpResponse:
-    return credential_detail(request, slug, cert_id, kind=CLIENT_CERTIFICATE)
-
-
-@login_required
-def certificate_edit(request: HttpRequest, slug: str, cert_id: str) -> HttpResponse:
-    return credential_edit(request, slug, cert_id, kind=CLIENT_CERTIFICATE)
-
-
-@login_required
-@require_POST
-@sensitive_post_parameters("password")
-def certificate_revoke(request: HttpRequest, slug: str, cert_id: str) -> HttpResponse:
-    return credential_revoke(request, slug, cert_id, kind=CLIENT_CERTIFICATE)
+certificate_detail = detail_view(CLIENT_CERTIFICATE)
+certificate_edit = edit_view(CLIENT_CERTIFICATE)
+certificate_revoke = revoke_view(CLIENT_CERTIFICATE)
 
 
 # --- certificate authorities ---------------------------------------------------------------------
@@ -112,13 +90,5 @@ def authority_create(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "keys/authority_create.html", {"membership": membership, "org": org, "form": form})
 
 
-@login_required
-def authority_detail(request: HttpRequest, slug: str, authority_id: str) -> HttpResponse:
-    return credential_detail(request, slug, authority_id, kind=CERTIFICATE_AUTHORITY)
-
-
-@login_required
-@require_POST
-@sensitive_post_parameters("password")
-def authority_revoke(request: HttpRequest, slug: str, authority_id: str) -> HttpResponse:
-    return credential_revoke(request, slug, authority_id, kind=CERTIFICATE_AUTHORITY)
+authority_detail = detail_view(CERTIFICATE_AUTHORITY)
+authority_revoke = revoke_view(CERTIFICATE_AUTHORITY)

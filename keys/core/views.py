@@ -7,19 +7,24 @@ then makes the one service call the kind describes. The kinds' own view modules 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
 
 from accounts.models import Membership
 from accounts.selectors import membership_for
 from audit.models import AuditEvent
 from keys import scopes as scope_registry
-from keys.apikeys.forms import KeyEditForm, KeyRevokeForm
+from keys.apikeys.forms import KeyEditForm, KeyRevokeForm, scopes_from_grid
 from keys.core.authorization import require_write
 from keys.core.errors import KeyConflict
 from keys.core.registry import Kind
@@ -58,6 +63,25 @@ def no_store(response: HttpResponse) -> HttpResponse:
     response["Cache-Control"] = "no-store, no-cache, must-revalidate, private"
     response["Pragma"] = "no-cache"
     return response
+
+
+def reveal(request: HttpRequest, membership: Membership, template: str, **context: Any) -> HttpResponse:
+    """The one page that ever shows a secret: the POST's own answer, never stored, never redirected to."""
+    context = {"membership": membership, "org": membership.organization, **context}
+    return no_store(render(request, template, context))
+
+
+def created_fields(form: Any) -> dict[str, Any]:
+    """What every kind's create form asks for, as the create service's keyword arguments."""
+    data = form.cleaned_data
+    return {
+        "name": data["name"],
+        "environment": data["environment"],
+        "scopes": scopes_from_grid(data),
+        "expires_at": form.expires_at(),
+        "allowed_networks": data["allowed_networks"],
+        "rate_limit": data["rate_limit"],
+    }
 
 
 def list_filters(request: HttpRequest) -> dict[str, str]:
@@ -140,3 +164,43 @@ def credential_revoke(request: HttpRequest, slug: str, pk: str, *, kind: Kind) -
     else:
         messages.error(request, form_errors(form))
     return to_detail(kind, slug, credential.pk)
+
+
+# --- binding a kind to the generic views -------------------------------------------------------
+
+View = Callable[..., HttpResponse]
+
+
+def write_post(view: View) -> View:
+    """A form POST that changes something: signed in, POST only, the password confirmation kept out of error reports."""
+    return login_required(require_POST(sensitive_post_parameters("password")(view)))
+
+
+def _bound(generic: View, kind: Kind) -> View:
+    @wraps(generic)
+    def view(request: HttpRequest, slug: str, **kwargs: str) -> HttpResponse:
+        return generic(request, slug, kwargs[kind.url_kwarg], kind=kind)
+
+    return view
+
+
+def list_view(kind: Kind) -> View:
+    """The kind's list page, as a view for its URL pattern."""
+
+    @login_required
+    def view(request: HttpRequest, slug: str) -> HttpResponse:
+        return credential_list(request, slug, kind=kind)
+
+    return view
+
+
+def detail_view(kind: Kind) -> View:
+    return login_required(_bound(credential_detail, kind))
+
+
+def edit_view(kind: Kind) -> View:
+    return login_required(_bound(credential_edit, kind))
+
+
+def revoke_view(kind: Kind) -> View:
+    return write_post(_bound(credential_revoke, kind))

@@ -11,24 +11,24 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_POST
 
 from accounts.models import Membership
 from keys import scopes as scope_registry
 from keys import services
-from keys.apikeys.forms import scopes_from_grid
 from keys.apikeys.selectors import active_keys_for_binding, signing_secret_for_org
 from keys.core.errors import KeyConflict
 from keys.core.forms import SigningSecretCreateForm, SigningSecretRotateForm
 from keys.core.views import apply_errors as _apply_errors
 from keys.core.views import (
-    credential_detail,
-    credential_edit,
-    credential_list,
-    credential_revoke,
+    created_fields,
+    detail_view,
+    edit_view,
     error_text,
-    no_store,
+    list_view,
+    reveal,
+    revoke_view,
     to_detail,
+    write_post,
 )
 from keys.core.views import form_errors as _form_errors
 from keys.core.views import member as _member
@@ -40,24 +40,19 @@ def _reveal(
     request: HttpRequest, membership: Membership, secret: SigningSecret, plaintext: str, *, rotated: bool = False
 ) -> HttpResponse:
     """The one page that ever shows the secret: the POST's own answer, never stored, never redirected to."""
-    response = render(
+    base_url = f"{request.scheme}://{request.get_host()}"
+    return reveal(
         request,
+        membership,
         "keys/signing_reveal.html",
-        {
-            "membership": membership,
-            "org": membership.organization,
-            "secret": secret,
-            "plaintext": plaintext,
-            "rotated": rotated,
-            "base_url": f"{request.scheme}://{request.get_host()}",
-        },
+        secret=secret,
+        plaintext=plaintext,
+        rotated=rotated,
+        base_url=base_url,
     )
-    return no_store(response)
 
 
-@login_required
-def signing_list(request: HttpRequest, slug: str) -> HttpResponse:
-    return credential_list(request, slug, kind=SIGNING_SECRET)
+signing_list = list_view(SIGNING_SECRET)
 
 
 @never_cache
@@ -77,12 +72,7 @@ def signing_create(request: HttpRequest, slug: str) -> HttpResponse:
             secret, plaintext = services.signing_secret_create(
                 organization=org,
                 actor=request.user,
-                name=form.cleaned_data["name"],
-                environment=form.cleaned_data["environment"],
-                scopes=scopes_from_grid(form.cleaned_data),
-                expires_at=form.expires_at(),
-                allowed_networks=form.cleaned_data["allowed_networks"],
-                rate_limit=form.cleaned_data["rate_limit"],
+                **created_fields(form),
                 api_key=form.cleaned_data.get("api_key"),
                 request=request,
             )
@@ -94,20 +84,12 @@ def signing_create(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "keys/signing_create.html", context)
 
 
-@login_required
-def signing_detail(request: HttpRequest, slug: str, secret_id: str) -> HttpResponse:
-    return credential_detail(request, slug, secret_id, kind=SIGNING_SECRET)
-
-
-@login_required
-def signing_edit(request: HttpRequest, slug: str, secret_id: str) -> HttpResponse:
-    return credential_edit(request, slug, secret_id, kind=SIGNING_SECRET)
+signing_detail = detail_view(SIGNING_SECRET)
+signing_edit = edit_view(SIGNING_SECRET)
 
 
 @never_cache
-@login_required
-@require_POST
-@sensitive_post_parameters("password")
+@write_post
 def signing_rotate(request: HttpRequest, slug: str, secret_id: str) -> HttpResponse:
     membership = _member(request, slug, write=True)
     secret = signing_secret_for_org(membership.organization, secret_id)
@@ -129,8 +111,4 @@ def signing_rotate(request: HttpRequest, slug: str, secret_id: str) -> HttpRespo
     return to_detail(SIGNING_SECRET, slug, secret.pk)
 
 
-@login_required
-@require_POST
-@sensitive_post_parameters("password")
-def signing_revoke(request: HttpRequest, slug: str, secret_id: str) -> HttpResponse:
-    return credential_revoke(request, slug, secret_id, kind=SIGNING_SECRET)
+signing_revoke = revoke_view(SIGNING_SECRET)
