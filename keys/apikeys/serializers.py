@@ -6,16 +6,14 @@ from typing import Any
 
 from rest_framework import serializers
 
-from keys.models import APIKey, Environment
+from keys.core.serializers import CredentialInput, CredentialSerializer, created_serializer
+from keys.models import APIKey
 
 
-class APIKeySerializer(serializers.ModelSerializer[APIKey]):
+class APIKeySerializer(CredentialSerializer):
     """A key as the API shows it: never its secret or hash."""
 
     prefix = serializers.CharField(source="display_prefix", read_only=True)
-    status = serializers.CharField(source="state", read_only=True)
-    organization: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    created_by = serializers.CharField(source="created_by_label", read_only=True)
     successor = serializers.SerializerMethodField()
 
     class Meta:
@@ -50,27 +48,13 @@ class APIKeySerializer(serializers.ModelSerializer[APIKey]):
         return successor.pk if successor is not None else None
 
 
-class CreatedKeySerializer(APIKeySerializer):
-    key = serializers.SerializerMethodField(help_text="The full key. Shown only in this response; store it now.")
-
-    class Meta(APIKeySerializer.Meta):
-        fields = ("key", *APIKeySerializer.Meta.fields)  # type: ignore[assignment]
-        read_only_fields = fields  # type: ignore[assignment]
-
-    def get_key(self, obj: APIKey) -> str:
-        return str(self.context["plaintext"])
+CreatedKeySerializer = created_serializer(
+    "CreatedKeySerializer", APIKeySerializer, "key", "The full key. Shown only in this response; store it now."
+)
 
 
-class KeyCreateSerializer(serializers.Serializer[Any]):
-    name = serializers.CharField(max_length=100)
-    environment = serializers.ChoiceField(choices=Environment.choices, default=Environment.LIVE)
-    scopes = serializers.ListField(child=serializers.CharField(max_length=64), max_length=100)
-    expires_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
-    allowed_networks = serializers.ListField(
-        child=serializers.CharField(max_length=64), required=False, default=list, max_length=50
-    )
-    rate_limit = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1)
-    metadata = serializers.DictField(required=False, default=dict)
+class KeyCreateSerializer(CredentialInput):
+    pass
 
 
 class KeyUpdateSerializer(serializers.Serializer[Any]):
