@@ -6,7 +6,13 @@ from typing import Any
 
 from rest_framework import serializers
 
-from keys.core.serializers import CredentialInput, CredentialSerializer, created_serializer
+from keys.core.serializers import (
+    REVOKED_FIELDS,
+    SETTINGS_FIELDS,
+    CredentialInput,
+    CredentialSerializer,
+    created_serializer,
+)
 from keys.models import APIKey
 
 
@@ -21,25 +27,12 @@ class APIKeySerializer(CredentialSerializer):
         fields = (
             "id",
             "prefix",
-            "name",
-            "environment",
-            "organization",
-            "scopes",
-            "status",
-            "expires_at",
-            "allowed_networks",
-            "rate_limit",
-            "metadata",
-            "created_at",
-            "created_by",
-            "last_used_at",
-            "last_used_ip",
+            *SETTINGS_FIELDS,
             "predecessor",
             "successor",
             "rolled_at",
             "grace_until",
-            "revoked_at",
-            "revoked_reason",
+            *REVOKED_FIELDS,
         )
         read_only_fields = fields
 

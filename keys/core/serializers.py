@@ -8,7 +8,9 @@ from rest_framework import serializers
 
 from keys.models import CertificateAuthority, ClientCertificate, Environment, SigningSecret
 
-_CREDENTIAL_FIELDS = (
+# Every credential's fields in the order the API shows them; a kind's own fields go around them
+# (API keys put their roll fields between SETTINGS_FIELDS and REVOKED_FIELDS).
+SETTINGS_FIELDS = (
     "name",
     "environment",
     "organization",
@@ -22,9 +24,9 @@ _CREDENTIAL_FIELDS = (
     "created_by",
     "last_used_at",
     "last_used_ip",
-    "revoked_at",
-    "revoked_reason",
 )
+REVOKED_FIELDS = ("revoked_at", "revoked_reason")
+_CREDENTIAL_FIELDS = (*SETTINGS_FIELDS, *REVOKED_FIELDS)
 
 
 # What every credential shows alike: its state as `status`, the team's slug, who created it.
