@@ -26,6 +26,12 @@ from keys.models import (
 )
 from lib.admin import ReadOnlyAdmin
 
+# The admin's field groups, in the order every credential page shows them.
+_CREATED = ("created_by_label", "created_at", "expires_at")
+_USE = ("allowed_networks", "rate_limit", "last_used_at", "last_used_ip")
+_REVOKED = ("revoked_at", "revoked_by", "revoked_reason")
+_X509 = ("subject", "issuer", "serial")
+
 
 class ExpiryFilter(admin.SimpleListFilter):
     title = "expiry"
@@ -59,9 +65,7 @@ class APIKeyAdmin(admin.ModelAdmin[APIKey]):
         "organization",
         "environment",
         "state",
-        "created_by_label",
-        "created_at",
-        "expires_at",
+        *_CREATED,
         "last_used_at",
     )
     list_filter = ("status", "environment", ExpiryFilter, ("organization", admin.RelatedOnlyFieldListFilter))
@@ -76,19 +80,12 @@ class APIKeyAdmin(admin.ModelAdmin[APIKey]):
         "environment",
         "scopes",
         "status",
-        "created_by_label",
-        "created_at",
-        "expires_at",
-        "allowed_networks",
-        "rate_limit",
-        "last_used_at",
-        "last_used_ip",
+        *_CREATED,
+        *_USE,
         "predecessor",
         "rolled_at",
         "grace_until",
-        "revoked_at",
-        "revoked_by",
-        "revoked_reason",
+        *_REVOKED,
         "metadata",
     )
     readonly_fields = fields
@@ -220,19 +217,12 @@ class SigningSecretAdmin(_CredentialAdmin):
         "scopes",
         "status",
         "api_key",
-        "created_by_label",
-        "created_at",
-        "expires_at",
+        *_CREATED,
         "secret_version",
         "rotated_at",
         "previous_valid_until",
-        "allowed_networks",
-        "rate_limit",
-        "last_used_at",
-        "last_used_ip",
-        "revoked_at",
-        "revoked_by",
-        "revoked_reason",
+        *_USE,
+        *_REVOKED,
         "metadata",
     )
     readonly_fields = fields
@@ -268,22 +258,13 @@ class ClientCertificateAdmin(_CredentialAdmin):
         "match_value",
         "authority",
         "thumbprint",
-        "subject",
-        "issuer",
-        "serial",
+        *_X509,
         "sans",
         "not_before",
         "not_after",
-        "created_by_label",
-        "created_at",
-        "expires_at",
-        "allowed_networks",
-        "rate_limit",
-        "last_used_at",
-        "last_used_ip",
-        "revoked_at",
-        "revoked_by",
-        "revoked_reason",
+        *_CREATED,
+        *_USE,
+        *_REVOKED,
         "metadata",
     )
     readonly_fields = fields
@@ -303,17 +284,13 @@ class CertificateAuthorityAdmin(_CredentialAdmin):
         "name",
         "organization",
         "status",
-        "subject",
-        "issuer",
-        "serial",
+        *_X509,
         "thumbprint",
         "not_before",
         "not_after",
         "created_by_label",
         "created_at",
-        "revoked_at",
-        "revoked_by",
-        "revoked_reason",
+        *_REVOKED,
         "certificate_pem",
     )
     readonly_fields = fields

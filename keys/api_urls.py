@@ -1,12 +1,29 @@
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import URLPattern, path
 
 from keys.apikeys import api
 from keys.apikeys import api as api_jobs
 from keys.core import api as api_credentials
 
 app_name = "keys_api"
+
+
+def _credential_paths(prefix: str, name: str, views: str, *, actions: tuple[str, ...]) -> list[URLPattern]:
+    """One management-API kind's routes: `prefix/` (list, create), `prefix/<ident>`, `prefix/<ident>/<action>`.
+
+    The views are `keys.core.api.<views>ListCreate`, `<views>Detail` and `<views><Action>`; the URL names
+    `<name>_list`, `<name>_detail` and `<name>_<action>`.
+    """
+    routes = [
+        path(f"{prefix}/", getattr(api_credentials, f"{views}ListCreate").as_view(), name=f"{name}_list"),
+        path(f"{prefix}/<str:ident>", getattr(api_credentials, f"{views}Detail").as_view(), name=f"{name}_detail"),
+    ]
+    for action in actions:
+        view = getattr(api_credentials, f"{views}{action.title()}").as_view()
+        routes.append(path(f"{prefix}/<str:ident>/{action}", view, name=f"{name}_{action}"))
+    return routes
+
 
 urlpatterns = [
     path("whoami", api.WhoAmI.as_view(), name="whoami"),
@@ -20,42 +37,7 @@ urlpatterns = [
     # Scheduled rotation (docs/jobs.md); usage alerts are monitoring/api_urls.py.
     path("keys/<str:key_id>/rotation-policy", api_jobs.KeyRotationPolicy.as_view(), name="key_rotation_policy"),
     # HMAC signing secrets and mTLS client certificates (docs/signing.md, docs/mtls.md).
-    path("signing-secrets/", api_credentials.SigningSecretListCreate.as_view(), name="signing_secret_list"),
-    path("signing-secrets/<str:ident>", api_credentials.SigningSecretDetail.as_view(), name="signing_secret_detail"),
-    path(
-        "signing-secrets/<str:ident>/rotate",
-        api_credentials.SigningSecretRotate.as_view(),
-        name="signing_secret_rotate",
-    ),
-    path(
-        "signing-secrets/<str:ident>/revoke",
-        api_credentials.SigningSecretRevoke.as_view(),
-        name="signing_secret_revoke",
-    ),
-    path("client-certificates/", api_credentials.ClientCertificateListCreate.as_view(), name="client_certificate_list"),
-    path(
-        "client-certificates/<str:ident>",
-        api_credentials.ClientCertificateDetail.as_view(),
-        name="client_certificate_detail",
-    ),
-    path(
-        "client-certificates/<str:ident>/revoke",
-        api_credentials.ClientCertificateRevoke.as_view(),
-        name="client_certificate_revoke",
-    ),
-    path(
-        "certificate-authorities/",
-        api_credentials.CertificateAuthorityListCreate.as_view(),
-        name="certificate_authority_list",
-    ),
-    path(
-        "certificate-authorities/<str:ident>",
-        api_credentials.CertificateAuthorityDetail.as_view(),
-        name="certificate_authority_detail",
-    ),
-    path(
-        "certificate-authorities/<str:ident>/revoke",
-        api_credentials.CertificateAuthorityRevoke.as_view(),
-        name="certificate_authority_revoke",
-    ),
+    *_credential_paths("signing-secrets", "signing_secret", "SigningSecret", actions=("rotate", "revoke")),
+    *_credential_paths("client-certificates", "client_certificate", "ClientCertificate", actions=("revoke",)),
+    *_credential_paths("certificate-authorities", "certificate_authority", "CertificateAuthority", actions=("revoke",)),
 ]

@@ -12,7 +12,9 @@ class KeysConfig(AppConfig):
         from django.core.checks import register
 
         from keys import schema  # noqa: F401 - registers the OpenAPI security schemes
+        from keys.certificates import kind as certificate_kinds  # noqa: F401 - registers the kinds
         from keys.checks import check_key_settings, check_signing_and_mtls_settings
+        from keys.signing import kind as signing_kind  # noqa: F401 - registers the kind
 
         register(check_key_settings, "keys", deploy=False)
         register(check_signing_and_mtls_settings, "keys", deploy=False)

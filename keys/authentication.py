@@ -51,10 +51,29 @@ def presented_key(request: Request) -> str | None:
     return token
 
 
-class APIKeyAuthentication(BaseAuthentication):
-    """Authenticate `Authorization: Bearer <key>` or `X-API-Key: <key>` against stored API keys."""
+class CredentialAuthentication(BaseAuthentication):
+    """What every credential scheme shares: the `WWW-Authenticate` challenge and how a credential is accepted."""
 
     www_authenticate_realm = "api"
+    challenge = ""  # the scheme's name in `WWW-Authenticate`
+
+    def challenge_params(self) -> str:
+        return ""
+
+    def authenticate_header(self, request: Request) -> str:
+        return f'{self.challenge} realm="{self.www_authenticate_realm}"{self.challenge_params()}'
+
+    @staticmethod
+    def accept(request: Request, credential: Any) -> tuple[CredentialUser, Any]:
+        """The (user, auth) pair for `credential`; the middleware adds Deprecation/Sunset and rate-limit headers from it."""
+        request._request.credential = credential  # type: ignore[attr-defined]
+        return CredentialUser(credential), credential
+
+
+class APIKeyAuthentication(CredentialAuthentication):
+    """Authenticate `Authorization: Bearer <key>` or `X-API-Key: <key>` against stored API keys."""
+
+    challenge = "Bearer"
 
     def authenticate(self, request: Request) -> tuple[CredentialUser, Any] | None:
         raw = presented_key(request)
@@ -69,14 +88,8 @@ class APIKeyAuthentication(BaseAuthentication):
                 exc.extra_headers = exceeded.headers()  # type: ignore[attr-defined]
                 raise exc
             raise exceptions.AuthenticationFailed(FAILED_MESSAGE)
-        key = check.key
-        assert key is not None
-        # The middleware adds Deprecation/Sunset (and rate-limit) headers from this.
-        request._request.credential = key  # type: ignore[attr-defined]
-        return CredentialUser(key), key
-
-    def authenticate_header(self, request: Request) -> str:
-        return f'Bearer realm="{self.www_authenticate_realm}"'
+        assert check.key is not None
+        return self.accept(request, check.key)
 
 
 # --- HMAC-signed requests (RFC 9421) ---------------------------------------------------------------
@@ -146,7 +159,7 @@ def _check_signature(request: Request, *, api_key: Any = None) -> SignedCheck:
     return check
 
 
-class SignedRequestAuthentication(BaseAuthentication):
+class SignedRequestAuthentication(CredentialAuthentication):
     """Authenticate an RFC 9421 `hmac-sha256` signed request by its signing secret (`keyid`).
 
     Ours when the request carries `Signature-Input` or `Signature`. Every rule (coverage, age, nonce,
@@ -154,7 +167,7 @@ class SignedRequestAuthentication(BaseAuthentication):
     `request.auth` is the `SigningSecret`.
     """
 
-    www_authenticate_realm = "api"
+    challenge = "Signature"
 
     def authenticate(self, request: Request) -> tuple[CredentialUser, Any] | None:
         if not httpsig.is_signed(request._request):
@@ -162,8 +175,8 @@ class SignedRequestAuthentication(BaseAuthentication):
         secret = _check_signature(request).secret
         return CredentialUser(secret), secret
 
-    def authenticate_header(self, request: Request) -> str:
-        return f'Signature realm="{self.www_authenticate_realm}", alg="{httpsig.ALGORITHM}"'
+    def challenge_params(self) -> str:
+        return f', alg="{httpsig.ALGORITHM}"'
 
 
 class SignedAPIKeyAuthentication(APIKeyAuthentication):
@@ -206,7 +219,7 @@ class CertificateAuthenticationFailed(exceptions.AuthenticationFailed):
 _OTHER_CREDENTIALS = ("HTTP_AUTHORIZATION", "HTTP_X_API_KEY", "HTTP_SIGNATURE_INPUT", "HTTP_SIGNATURE")
 
 
-class ClientCertificateAuthentication(BaseAuthentication):
+class ClientCertificateAuthentication(CredentialAuthentication):
     """Authenticate by the mTLS client certificate a trusted proxy forwarded (`MTLS_CLIENT_CERT_HEADER`).
 
     Ours when that header arrives from an address in `MTLS_TRUSTED_PROXIES` (from anywhere else it is
@@ -215,7 +228,7 @@ class ClientCertificateAuthentication(BaseAuthentication):
     `ClientCertificate`.
     """
 
-    www_authenticate_realm = "api"
+    challenge = "Mutual-TLS"
 
     def authenticate(self, request: Request) -> tuple[CredentialUser, Any] | None:
         meta = request.META
@@ -226,10 +239,5 @@ class ClientCertificateAuthentication(BaseAuthentication):
             return None
         if not check.valid:
             raise CertificateAuthenticationFailed(check.code)
-        credential = check.credential
-        assert credential is not None
-        request._request.credential = credential  # type: ignore[attr-defined]
-        return CredentialUser(credential), credential
-
-    def authenticate_header(self, request: Request) -> str:
-        return f'Mutual-TLS realm="{self.www_authenticate_realm}"'
+        assert check.credential is not None
+        return self.accept(request, check.credential)

@@ -9,19 +9,22 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from lib.schema import BearerScheme
 
 
+def _bearer(description: str) -> dict[str, Any]:
+    return {"type": "http", "scheme": "bearer", "bearerFormat": "ak_{live|test}_…", "description": description}
+
+
+def _header(name: str, description: str) -> dict[str, Any]:
+    return {"type": "apiKey", "in": "header", "name": name, "description": description}
+
+
 class APIKeyAuthenticationScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]
     target_class = "keys.authentication.APIKeyAuthentication"
     name = ["ApiKeyBearer", "ApiKeyHeader"]
 
     def get_security_definition(self, auto_schema: Any) -> list[dict[str, Any]]:
         return [
-            {
-                "type": "http",
-                "scheme": "bearer",
-                "bearerFormat": "ak_{live|test}_…",
-                "description": "Authorization: Bearer <key>",
-            },
-            {"type": "apiKey", "in": "header", "name": "X-API-Key", "description": "X-API-Key: <key>"},
+            _bearer("Authorization: Bearer <key>"),
+            _header("X-API-Key", "X-API-Key: <key>"),
         ]
 
 
@@ -30,13 +33,11 @@ class SignedRequestAuthenticationScheme(OpenApiAuthenticationExtension):  # type
     name = "SignedRequest"
 
     def get_security_definition(self, auto_schema: Any) -> dict[str, Any]:
-        return {
-            "type": "apiKey",
-            "in": "header",
-            "name": "Signature",
-            "description": "RFC 9421 HTTP Message Signatures with hmac-sha256: Signature-Input, Signature and, "
+        return _header(
+            "Signature",
+            "RFC 9421 HTTP Message Signatures with hmac-sha256: Signature-Input, Signature and, "
             "for a body, Content-Digest (sha-256). See docs/signing.md.",
-        }
+        )
 
 
 class SignedAPIKeyAuthenticationScheme(BearerScheme):
@@ -52,10 +53,8 @@ class ClientCertificateAuthenticationScheme(OpenApiAuthenticationExtension):  # 
 
     def get_security_definition(self, auto_schema: Any) -> dict[str, Any]:
         # OpenAPI 3.0 has no mutualTLS scheme; the header is set by our TLS proxy, never by clients.
-        return {
-            "type": "apiKey",
-            "in": "header",
-            "name": "X-Client-Cert",
-            "description": "mTLS: present a registered client certificate in the TLS handshake; the proxy "
+        return _header(
+            "X-Client-Cert",
+            "mTLS: present a registered client certificate in the TLS handshake; the proxy "
             "forwards it (docs/mtls.md). Clients never send this header themselves.",
-        }
+        )

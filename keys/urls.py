@@ -4,10 +4,15 @@ from django.urls import path
 
 from keys.apikeys import views
 from keys.apikeys import views as views_rotation
-from keys.certificates import views as views_certificates
-from keys.signing import views as views_signing
+from keys.certificates import views as certificates
+from keys.signing import views as signing
 
 app_name = "keys"
+
+ORG = "orgs/<slug:slug>/"
+SECRET = f"{ORG}signing-secrets/<str:secret_id>"
+CERT = f"{ORG}certificates/<str:cert_id>"
+AUTHORITY = f"{ORG}certificate-authorities/<str:authority_id>"
 
 urlpatterns = [
     path("orgs/<slug:slug>/", views.dashboard, name="dashboard"),
@@ -25,41 +30,19 @@ urlpatterns = [
     path("orgs/<slug:slug>/keys/<str:key_id>/rotation/now", views_rotation.rotation_now, name="rotation_now"),
     path("orgs/<slug:slug>/keys/<str:key_id>/reveal", views_rotation.successor_reveal, name="reveal_successor"),
     # HMAC signing secrets (docs/signing.md).
-    path("orgs/<slug:slug>/signing-secrets/", views_signing.signing_list, name="signing_list"),
-    path("orgs/<slug:slug>/signing-secrets/new", views_signing.signing_create, name="signing_create"),
-    path("orgs/<slug:slug>/signing-secrets/<str:secret_id>/", views_signing.signing_detail, name="signing_detail"),
-    path("orgs/<slug:slug>/signing-secrets/<str:secret_id>/edit", views_signing.signing_edit, name="signing_edit"),
-    path(
-        "orgs/<slug:slug>/signing-secrets/<str:secret_id>/rotate", views_signing.signing_rotate, name="signing_rotate"
-    ),
-    path(
-        "orgs/<slug:slug>/signing-secrets/<str:secret_id>/revoke", views_signing.signing_revoke, name="signing_revoke"
-    ),
+    path(f"{ORG}signing-secrets/", signing.signing_list, name="signing_list"),
+    path(f"{ORG}signing-secrets/new", signing.signing_create, name="signing_create"),
+    path(f"{SECRET}/", signing.signing_detail, name="signing_detail"),
+    path(f"{SECRET}/edit", signing.signing_edit, name="signing_edit"),
+    path(f"{SECRET}/rotate", signing.signing_rotate, name="signing_rotate"),
+    path(f"{SECRET}/revoke", signing.signing_revoke, name="signing_revoke"),
     # mTLS client certificates and certificate authorities (docs/mtls.md).
-    path("orgs/<slug:slug>/certificates/", views_certificates.certificate_list, name="certificate_list"),
-    path("orgs/<slug:slug>/certificates/new", views_certificates.certificate_create, name="certificate_create"),
-    path(
-        "orgs/<slug:slug>/certificates/<str:cert_id>/",
-        views_certificates.certificate_detail,
-        name="certificate_detail",
-    ),
-    path(
-        "orgs/<slug:slug>/certificates/<str:cert_id>/edit", views_certificates.certificate_edit, name="certificate_edit"
-    ),
-    path(
-        "orgs/<slug:slug>/certificates/<str:cert_id>/revoke",
-        views_certificates.certificate_revoke,
-        name="certificate_revoke",
-    ),
-    path("orgs/<slug:slug>/certificate-authorities/new", views_certificates.authority_create, name="authority_create"),
-    path(
-        "orgs/<slug:slug>/certificate-authorities/<str:authority_id>/",
-        views_certificates.authority_detail,
-        name="authority_detail",
-    ),
-    path(
-        "orgs/<slug:slug>/certificate-authorities/<str:authority_id>/revoke",
-        views_certificates.authority_revoke,
-        name="authority_revoke",
-    ),
+    path(f"{ORG}certificates/", certificates.certificate_list, name="certificate_list"),
+    path(f"{ORG}certificates/new", certificates.certificate_create, name="certificate_create"),
+    path(f"{CERT}/", certificates.certificate_detail, name="certificate_detail"),
+    path(f"{CERT}/edit", certificates.certificate_edit, name="certificate_edit"),
+    path(f"{CERT}/revoke", certificates.certificate_revoke, name="certificate_revoke"),
+    path(f"{ORG}certificate-authorities/new", certificates.authority_create, name="authority_create"),
+    path(f"{AUTHORITY}/", certificates.authority_detail, name="authority_detail"),
+    path(f"{AUTHORITY}/revoke", certificates.authority_revoke, name="authority_revoke"),
 ]

@@ -1,4 +1,4 @@
-"""Scheduled rotation: per-key policies, the team's maximum key age, sealed successors and their reveal.
+"""Scheduled rotation: per-key policies and the team's maximum key age (sealed successors: `keys.apikeys.sealed`).
 
 The job rolls due keys through `keys.services.lifecycle.key_roll` (the one roll there is), one key
 per transaction. A due policy (or an over-age key) is claimed with `SELECT … FOR UPDATE SKIP LOCKED`,
@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -24,16 +23,19 @@ from django.utils import timezone
 
 from accounts.models import Organization, User
 from accounts.outbox import email_queue, recipients_for
-from audit.services import audit_record
+from keys.apikeys.sealed import rotation_audit as _audit
+from keys.apikeys.sealed import sealed_secret_reveal, sealed_secrets_expire
 from keys.apikeys.services import KIND as KEY_KIND
 from keys.apikeys.services import MAX_GRACE, key_roll
 from keys.core import lifecycle as core
 from keys.core.authorization import Action, authorize
 from keys.core.errors import KeyConflict
-from keys.models import APIKey, KeyStatus, RotationPolicy, SealedReason, SealedSecret
+from keys.models import APIKey, KeyStatus, RotationPolicy, SealedSecret
 from lib import crypto
 from lib.jobs import enqueue_on_commit
 from webhooks.services import publish
+
+__all__ = ["sealed_secret_reveal", "sealed_secrets_expire"]
 
 logger = logging.getLogger(__name__)
 
@@ -52,20 +54,6 @@ def minimum_interval() -> timedelta:
 def minimum_grace() -> timedelta:
     """A roll nobody has the new secret of yet must not stop the old key at once."""
     return timedelta(minutes=1) if settings.KEYS_ROTATION_ALLOW_MINUTES else timedelta(hours=1)
-
-
-def _audit(action: str, key: APIKey, actor: Any, request: HttpRequest | None, **metadata: Any) -> None:
-    # The job acts as "rotation policy" rather than "system": that is what a person reading the log looks for.
-    audit_record(
-        action=action,
-        organization=key.organization,
-        actor=actor,
-        actor_label="" if actor is not None else "rotation policy",
-        target_type="api_key",
-        target_id=key.id,
-        request=request,
-        metadata={"key": key.summary(), **metadata},
-    )
 
 
 def human_duration(delta: timedelta) -> str:
@@ -340,63 +328,3 @@ def _rotate(
         },
     )
     return successor
-
-
-# --- sealed successors -----------------------------------------------------------------------
-
-
-def sealed_secret_reveal(*, key: APIKey, actor: User, request: HttpRequest | None = None) -> str:
-    """The successor's plaintext, exactly once: the ciphertext is erased in the same transaction."""
-    now = timezone.now()
-    authorize(actor, Action.REVEAL, key, request=request)
-    with transaction.atomic():
-        sealed = (
-            SealedSecret.objects.select_for_update(of=("self",))
-            .select_related("key__organization")
-            .filter(key=key)
-            .first()
-        )
-        if sealed is None or not sealed.is_available:
-            raise KeyConflict("This key's secret was already revealed or destroyed. Roll the key to get a new secret.")
-        if sealed.destroy_at <= now or not sealed.key.is_active(now):
-            _destroy(sealed, SealedReason.GRACE_ENDED if sealed.destroy_at <= now else SealedReason.KEY_INACTIVE, now)
-            raise KeyConflict("The secret was destroyed unrevealed. Roll the key to get a new secret.")
-        plaintext = crypto.decrypt(sealed.ciphertext, purpose=SealedSecret.ENCRYPTION_PURPOSE, row_id=sealed.key_id)
-        sealed.ciphertext = ""
-        sealed.revealed_at = sealed.destroyed_at = now
-        sealed.revealed_by = actor
-        sealed.destroyed_reason = SealedReason.REVEALED
-        sealed.save(update_fields=["ciphertext", "revealed_at", "revealed_by", "destroyed_at", "destroyed_reason"])
-        _audit("key.successor_revealed", sealed.key, actor, request)
-    return plaintext
-
-
-def _destroy(sealed: SealedSecret, reason: str, now: datetime) -> None:
-    sealed.ciphertext = ""
-    sealed.destroyed_at = now
-    sealed.destroyed_reason = reason
-    sealed.save(update_fields=["ciphertext", "destroyed_at", "destroyed_reason"])
-    _audit("key.successor_secret_destroyed", sealed.key, None, None, reason=reason)
-
-
-def sealed_secrets_expire(*, now: datetime | None = None) -> int:
-    """Erase sealed secrets whose grace ended or whose key is no longer active; returns how many."""
-    now = now or timezone.now()
-    candidates = SealedSecret.objects.filter(destroyed_at__isnull=True).filter(
-        Q(destroy_at__lte=now) | ~Q(key__status=KeyStatus.ACTIVE)
-    )
-    destroyed = 0
-    for pk in candidates.values_list("pk", flat=True)[:1000]:
-        with transaction.atomic():
-            sealed = (
-                SealedSecret.objects.select_for_update(skip_locked=True, of=("self",))
-                .select_related("key__organization")
-                .filter(pk=pk, destroyed_at__isnull=True)
-                .first()
-            )
-            if sealed is None:
-                continue
-            reason = SealedReason.GRACE_ENDED if sealed.destroy_at <= now else SealedReason.KEY_INACTIVE
-            _destroy(sealed, reason, now)
-            destroyed += 1
-    return destroyed

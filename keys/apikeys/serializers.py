@@ -6,16 +6,20 @@ from typing import Any
 
 from rest_framework import serializers
 
-from keys.models import APIKey, Environment
+from keys.core.serializers import (
+    REVOKED_FIELDS,
+    SETTINGS_FIELDS,
+    CredentialInput,
+    CredentialSerializer,
+    created_serializer,
+)
+from keys.models import APIKey
 
 
-class APIKeySerializer(serializers.ModelSerializer[APIKey]):
+class APIKeySerializer(CredentialSerializer):
     """A key as the API shows it: never its secret or hash."""
 
     prefix = serializers.CharField(source="display_prefix", read_only=True)
-    status = serializers.CharField(source="state", read_only=True)
-    organization: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    created_by = serializers.CharField(source="created_by_label", read_only=True)
     successor = serializers.SerializerMethodField()
 
     class Meta:
@@ -23,25 +27,12 @@ class APIKeySerializer(serializers.ModelSerializer[APIKey]):
         fields = (
             "id",
             "prefix",
-            "name",
-            "environment",
-            "organization",
-            "scopes",
-            "status",
-            "expires_at",
-            "allowed_networks",
-            "rate_limit",
-            "metadata",
-            "created_at",
-            "created_by",
-            "last_used_at",
-            "last_used_ip",
+            *SETTINGS_FIELDS,
             "predecessor",
             "successor",
             "rolled_at",
             "grace_until",
-            "revoked_at",
-            "revoked_reason",
+            *REVOKED_FIELDS,
         )
         read_only_fields = fields
 
@@ -50,27 +41,13 @@ class APIKeySerializer(serializers.ModelSerializer[APIKey]):
         return successor.pk if successor is not None else None
 
 
-class CreatedKeySerializer(APIKeySerializer):
-    key = serializers.SerializerMethodField(help_text="The full key. Shown only in this response; store it now.")
-
-    class Meta(APIKeySerializer.Meta):
-        fields = ("key", *APIKeySerializer.Meta.fields)  # type: ignore[assignment]
-        read_only_fields = fields  # type: ignore[assignment]
-
-    def get_key(self, obj: APIKey) -> str:
-        return str(self.context["plaintext"])
+CreatedKeySerializer = created_serializer(
+    "CreatedKeySerializer", APIKeySerializer, "key", "The full key. Shown only in this response; store it now."
+)
 
 
-class KeyCreateSerializer(serializers.Serializer[Any]):
-    name = serializers.CharField(max_length=100)
-    environment = serializers.ChoiceField(choices=Environment.choices, default=Environment.LIVE)
-    scopes = serializers.ListField(child=serializers.CharField(max_length=64), max_length=100)
-    expires_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
-    allowed_networks = serializers.ListField(
-        child=serializers.CharField(max_length=64), required=False, default=list, max_length=50
-    )
-    rate_limit = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1)
-    metadata = serializers.DictField(required=False, default=dict)
+class KeyCreateSerializer(CredentialInput):
+    pass
 
 
 class KeyUpdateSerializer(serializers.Serializer[Any]):

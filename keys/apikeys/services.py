@@ -23,7 +23,6 @@ from keys.models import APIKey, Environment
 # A person, a credential of any kind acting through the API (an OAuth token too), or None for the system.
 Actor = Any
 MAX_GRACE = timedelta(days=30)
-_UNSET: Any = object()
 
 KIND = core.Kind(
     model=APIKey,
@@ -163,27 +162,8 @@ def key_enable(*, key: APIKey, actor: Actor | None, request: HttpRequest | None 
     return locked
 
 
-def key_update(
-    *,
-    key: APIKey,
-    actor: Actor | None,
-    name: Any = _UNSET,
-    scopes: Any = _UNSET,
-    allowed_networks: Any = _UNSET,
-    expires_at: Any = _UNSET,
-    rate_limit: Any = _UNSET,
-    metadata: Any = _UNSET,
-    request: HttpRequest | None = None,
-) -> APIKey:
+def key_update(*, key: APIKey, actor: Actor | None, request: HttpRequest | None = None, **changes: Any) -> APIKey:
     """Change a key's name, networks, expiry, limit or metadata, or narrow its scopes (never widen)."""
-    sent = {
-        "name": name,
-        "scopes": scopes,
-        "allowed_networks": allowed_networks,
-        "expires_at": expires_at,
-        "rate_limit": rate_limit,
-        "metadata": metadata,
-    }
-    fields = {f: value for f, value in sent.items() if value is not _UNSET}
+    fields = core.edited_fields(changes)
     locked: APIKey = core.credential_update(KIND, target=key, actor=actor, fields=fields, request=request)
     return locked

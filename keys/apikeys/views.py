@@ -13,10 +13,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_POST
 
 from accounts.models import Membership
-from accounts.selectors import membership_for
 from audit.models import AuditEvent
 from keys import scopes as scope_registry
 from keys import services
@@ -30,55 +28,35 @@ from keys.apikeys.forms import (
     RotationActionForm,
     RotationPolicyForm,
     SealedRevealForm,
-    scopes_from_grid,
 )
 from keys.apikeys.selectors import key_counts, key_for_org, key_successor, keys_for_org
-from keys.core.authorization import require_write
 from keys.core.errors import KeyConflict
+from keys.core.views import PAGE_SIZE, created_fields, error_text, reveal, write_post
+from keys.core.views import apply_errors as _apply_errors
+from keys.core.views import form_errors as _form_errors
+from keys.core.views import member as _member
 from keys.models import APIKey
 from lib.crypto import DecryptionError
 
-PAGE_SIZE = 25
-
-
-def _member(request: HttpRequest, slug: str, *, write: bool = False) -> Membership:
-    membership = membership_for(request.user, slug)  # type: ignore[arg-type]
-    request.session["org"] = membership.organization.slug
-    if write:
-        require_write(membership)  # the role half of the one rule; the service checks the rest
-    return membership
-
-
-def _apply_errors(form: Any, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, ValidationError(errors))
-    else:
-        form.add_error(None, ValidationError(exc.messages))
-
-
-def _form_errors(form: Any) -> str:
-    return " ".join(str(e) for errs in form.errors.values() for e in errs)
+__all__ = ["PAGE_SIZE", "_apply_errors", "_form_errors", "_member"]
 
 
 def _reveal(
     request: HttpRequest, membership: Membership, key: APIKey, plaintext: str, *, rolled_from: APIKey | None = None
 ) -> HttpResponse:
     """The one page that ever shows the secret. Rendered as the POST's answer (never stored, never redirected to)."""
-    response = render(
-        request,
-        "keys/reveal.html",
-        {
-            "membership": membership,
-            "org": membership.organization,
-            "key": key,
-            "plaintext": plaintext,
-            "rolled_from": rolled_from,
-        },
-    )
-    response["Cache-Control"] = "no-store, no-cache, must-revalidate, private"
-    response["Pragma"] = "no-cache"
-    return response
+    return reveal(request, membership, "keys/reveal.html", key=key, plaintext=plaintext, rolled_from=rolled_from)
+
+
+def _posted(request: HttpRequest, slug: str, key_id: str, form_class: Any) -> tuple[Membership, APIKey, Any]:
+    """A write POST on one key: the membership (404 for outsiders, role checked), the key, the bound form."""
+    membership = _member(request, slug, write=True)
+    key = key_for_org(membership.organization, key_id)
+    return membership, key, form_class(request.POST, request=request, live=key.environment == "live")
+
+
+def _back(slug: str, key_id: str) -> HttpResponse:
+    return redirect("keys:detail", slug=slug, key_id=key_id)
 
 
 @login_required
@@ -123,12 +101,7 @@ def key_create(request: HttpRequest, slug: str) -> HttpResponse:
             key, plaintext = services.key_create(
                 organization=org,
                 actor=request.user,  # type: ignore[arg-type]
-                name=form.cleaned_data["name"],
-                environment=form.cleaned_data["environment"],
-                scopes=scopes_from_grid(form.cleaned_data),
-                expires_at=form.expires_at(),
-                allowed_networks=form.cleaned_data["allowed_networks"],
-                rate_limit=form.cleaned_data["rate_limit"],
+                **created_fields(form),
                 request=request,
             )
         except ValidationError as exc:
@@ -175,19 +148,15 @@ def key_edit(request: HttpRequest, slug: str, key_id: str) -> HttpResponse:
             form.add_error(None, str(exc))
         else:
             messages.success(request, "Key updated.")
-            return redirect("keys:detail", slug=slug, key_id=key.id)
+            return _back(slug, key.id)
     context = {"membership": membership, "org": membership.organization, "key": key, "form": form}
     return render(request, "keys/key_edit.html", context)
 
 
 @never_cache
-@login_required
-@require_POST
-@sensitive_post_parameters("password")
+@write_post
 def key_roll(request: HttpRequest, slug: str, key_id: str) -> HttpResponse:
-    membership = _member(request, slug, write=True)
-    key = key_for_org(membership.organization, key_id)
-    form = KeyRollForm(request.POST, request=request, live=key.environment == "live")
+    membership, key, form = _posted(request, slug, key_id, KeyRollForm)
     if form.is_valid():
         try:
             successor, plaintext = services.key_roll(
@@ -197,21 +166,17 @@ def key_roll(request: HttpRequest, slug: str, key_id: str) -> HttpResponse:
                 request=request,
             )
         except (ValidationError, KeyConflict) as exc:
-            messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+            messages.error(request, error_text(exc))
         else:
             return _reveal(request, membership, successor, plaintext, rolled_from=key)
     else:
         messages.error(request, _form_errors(form))
-    return redirect("keys:detail", slug=slug, key_id=key.id)
+    return _back(slug, key.id)
 
 
-@login_required
-@require_POST
-@sensitive_post_parameters("password")
+@write_post
 def key_revoke(request: HttpRequest, slug: str, key_id: str) -> HttpResponse:
-    membership = _member(request, slug, write=True)
-    key = key_for_org(membership.organization, key_id)
-    form = KeyRevokeForm(request.POST, request=request, live=key.environment == "live")
+    membership, key, form = _posted(request, slug, key_id, KeyRevokeForm)
     if form.is_valid():
         try:
             services.key_revoke(key=key, actor=request.user, reason=form.cleaned_data["reason"], request=request)  # type: ignore[arg-type]
@@ -221,13 +186,11 @@ def key_revoke(request: HttpRequest, slug: str, key_id: str) -> HttpResponse:
             messages.success(request, f"Revoked {key.name}. Requests with it fail from now on.")
     else:
         messages.error(request, _form_errors(form))
-    return redirect("keys:detail", slug=slug, key_id=key.id)
+    return _back(slug, key.id)
 
 
 def _status_change(request: HttpRequest, slug: str, key_id: str, *, enable: bool) -> HttpResponse:
-    membership = _member(request, slug, write=True)
-    key = key_for_org(membership.organization, key_id)
-    form = KeyStatusForm(request.POST, request=request, live=key.environment == "live")
+    membership, key, form = _posted(request, slug, key_id, KeyStatusForm)
     if form.is_valid():
         service = services.key_enable if enable else services.key_disable
         try:
@@ -238,34 +201,22 @@ def _status_change(request: HttpRequest, slug: str, key_id: str, *, enable: bool
             messages.success(request, f"{'Enabled' if enable else 'Disabled'} {key.name}.")
     else:
         messages.error(request, _form_errors(form))
-    return redirect("keys:detail", slug=slug, key_id=key.id)
+    return _back(slug, key.id)
 
 
-@login_required
-@require_POST
-@sensitive_post_parameters("password")
+@write_post
 def key_disable(request: HttpRequest, slug: str, key_id: str) -> HttpResponse:
     return _status_change(request, slug, key_id, enable=False)
 
 
-@login_required
-@require_POST
-@sensitive_post_parameters("password")
+@write_post
 def key_enable(request: HttpRequest, slug: str, key_id: str) -> HttpResponse:
     return _status_change(request, slug, key_id, enable=True)
 
 
-def _back(slug: str, key_id: str) -> HttpResponse:
-    return redirect("keys:detail", slug=slug, key_id=key_id)
-
-
-@login_required
-@require_POST
-@sensitive_post_parameters("password")
+@write_post
 def rotation_policy(request: HttpRequest, slug: str, key_id: str) -> HttpResponse:
-    membership = _member(request, slug, write=True)
-    key = key_for_org(membership.organization, key_id)
-    form = RotationPolicyForm(request.POST, request=request, live=key.environment == "live")
+    membership, key, form = _posted(request, slug, key_id, RotationPolicyForm)
     if not form.is_valid():
         messages.error(request, _form_errors(form))
         return _back(slug, key.id)
@@ -278,19 +229,15 @@ def rotation_policy(request: HttpRequest, slug: str, key_id: str) -> HttpRespons
             request=request,
         )
     except (ValidationError, KeyConflict) as exc:
-        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+        messages.error(request, error_text(exc))
     else:
         messages.success(request, f"Rotation scheduled. Next roll: {policy.next_rotation_at:%Y-%m-%d %H:%M} UTC.")
     return _back(slug, key.id)
 
 
-@login_required
-@require_POST
-@sensitive_post_parameters("password")
+@write_post
 def rotation_clear(request: HttpRequest, slug: str, key_id: str) -> HttpResponse:
-    membership = _member(request, slug, write=True)
-    key = key_for_org(membership.organization, key_id)
-    form = RotationActionForm(request.POST, request=request, live=key.environment == "live")
+    membership, key, form = _posted(request, slug, key_id, RotationActionForm)
     if form.is_valid():
         rotation.rotation_policy_clear(key=key, actor=request.user, request=request)  # type: ignore[arg-type]
         messages.success(request, "Scheduled rotation stopped.")
@@ -299,13 +246,9 @@ def rotation_clear(request: HttpRequest, slug: str, key_id: str) -> HttpResponse
     return _back(slug, key.id)
 
 
-@login_required
-@require_POST
-@sensitive_post_parameters("password")
+@write_post
 def rotation_now(request: HttpRequest, slug: str, key_id: str) -> HttpResponse:
-    membership = _member(request, slug, write=True)
-    key = key_for_org(membership.organization, key_id)
-    form = RotationActionForm(request.POST, request=request, live=key.environment == "live")
+    membership, key, form = _posted(request, slug, key_id, RotationActionForm)
     if not form.is_valid():
         messages.error(request, _form_errors(form))
         return _back(slug, key.id)
@@ -321,9 +264,7 @@ def rotation_now(request: HttpRequest, slug: str, key_id: str) -> HttpResponse:
 
 
 @never_cache
-@login_required
-@require_POST
-@sensitive_post_parameters("password")
+@write_post
 def successor_reveal(request: HttpRequest, slug: str, key_id: str) -> HttpResponse:
     """Show the sealed secret once, as the POST's own answer with `no-store`; the ciphertext is erased first."""
     membership = _member(request, slug, write=True)
@@ -340,17 +281,4 @@ def successor_reveal(request: HttpRequest, slug: str, key_id: str) -> HttpRespon
     except DecryptionError:
         messages.error(request, "The sealed secret cannot be decrypted with the configured keys; roll the key instead.")
         return _back(slug, key.id)
-    response = render(
-        request,
-        "keys/reveal.html",
-        {
-            "membership": membership,
-            "org": membership.organization,
-            "key": key,
-            "plaintext": plaintext,
-            "rolled_from": key.predecessor,
-        },
-    )
-    response["Cache-Control"] = "no-store, no-cache, must-revalidate, private"
-    response["Pragma"] = "no-cache"
-    return response
+    return _reveal(request, membership, key, plaintext, rolled_from=key.predecessor)

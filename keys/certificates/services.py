@@ -22,7 +22,7 @@ from keys.certificates import x509 as certs
 from keys.core import lifecycle as core
 from keys.core import validation as v
 from keys.core.authorization import Action, authorize, authorize_reach
-from keys.core.services import UNSET, common_fields, creator, insert_with_fresh_id
+from keys.core.services import common_fields, creator, insert_with_fresh_id
 from keys.models import CertificateAuthority, ClientCertificate, Environment, KeyStatus, MatchType
 from keys.usage import recorder
 
@@ -247,27 +247,10 @@ def client_certificate_revoke(
 
 
 def client_certificate_update(
-    *,
-    certificate: ClientCertificate,
-    actor: Any,
-    name: Any = UNSET,
-    scopes: Any = UNSET,
-    allowed_networks: Any = UNSET,
-    expires_at: Any = UNSET,
-    rate_limit: Any = UNSET,
-    metadata: Any = UNSET,
-    request: HttpRequest | None = None,
+    *, certificate: ClientCertificate, actor: Any, request: HttpRequest | None = None, **changes: Any
 ) -> ClientCertificate:
     """Change the name, networks, expiry (within the certificate's own), limit or metadata, or narrow scopes."""
-    sent = {
-        "name": name,
-        "scopes": scopes,
-        "allowed_networks": allowed_networks,
-        "expires_at": expires_at,
-        "rate_limit": rate_limit,
-        "metadata": metadata,
-    }
-    fields = {f: value for f, value in sent.items() if value is not UNSET}
+    fields = core.edited_fields(changes)
     locked: ClientCertificate = core.credential_update(
         CERT_KIND, target=certificate, actor=actor, fields=fields, request=request
     )

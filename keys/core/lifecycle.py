@@ -29,6 +29,16 @@ from webhooks import catalogue as webhook_events
 from webhooks.services import publish
 
 UNSET: Any = object()
+# What an update may change, in the order it is applied and recorded.
+EDITABLE = ("name", "scopes", "allowed_networks", "expires_at", "rate_limit", "metadata")
+
+
+def edited_fields(changes: dict[str, Any]) -> dict[str, Any]:
+    """The `EDITABLE` fields an update names, without those left UNSET; any other name is a TypeError."""
+    unknown = sorted(set(changes) - set(EDITABLE))
+    if unknown:
+        raise TypeError(f"not editable: {', '.join(unknown)}")
+    return {f: changes[f] for f in EDITABLE if f in changes and changes[f] is not UNSET}
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,9 @@ from rest_framework import serializers
 
 from keys.models import CertificateAuthority, ClientCertificate, Environment, SigningSecret
 
-_CREDENTIAL_FIELDS = (
+# Every credential's fields in the order the API shows them; a kind's own fields go around them
+# (API keys put their roll fields between SETTINGS_FIELDS and REVOKED_FIELDS).
+SETTINGS_FIELDS = (
     "name",
     "environment",
     "organization",
@@ -22,18 +24,23 @@ _CREDENTIAL_FIELDS = (
     "created_by",
     "last_used_at",
     "last_used_ip",
-    "revoked_at",
-    "revoked_reason",
 )
+REVOKED_FIELDS = ("revoked_at", "revoked_reason")
+_CREDENTIAL_FIELDS = (*SETTINGS_FIELDS, *REVOKED_FIELDS)
 
 
-class SigningSecretSerializer(serializers.ModelSerializer[SigningSecret]):
-    """A signing secret as the API shows it: its key id and settings, never the secret."""
-
-    key_id = serializers.CharField(read_only=True)
+# What every credential shows alike: its state as `status`, the team's slug, who created it.
+# (A comment, not a docstring: drf-spectacular would show it on every kind without its own.)
+class CredentialSerializer(serializers.ModelSerializer[Any]):
     status = serializers.CharField(source="state", read_only=True)
     organization: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     created_by = serializers.CharField(source="created_by_label", read_only=True)
+
+
+class SigningSecretSerializer(CredentialSerializer):
+    """A signing secret as the API shows it: its key id and settings, never the secret."""
+
+    key_id = serializers.CharField(read_only=True)
     api_key = serializers.CharField(source="api_key_id", read_only=True, allow_null=True)
 
     class Meta:
@@ -50,18 +57,38 @@ class SigningSecretSerializer(serializers.ModelSerializer[SigningSecret]):
         read_only_fields = fields
 
 
-class CreatedSigningSecretSerializer(SigningSecretSerializer):
-    secret = serializers.SerializerMethodField(help_text="The secret. Shown only in this response; store it now.")
+def created_serializer(name: str, base: Any, field: str, help_text: str) -> Any:
+    """`base` plus the one-time secret as `field` (first), read from `context["plaintext"]`: the create answer.
 
-    class Meta(SigningSecretSerializer.Meta):
-        fields = ("secret", *SigningSecretSerializer.Meta.fields)  # type: ignore[assignment]
-        read_only_fields = fields  # type: ignore[assignment]
+    Named `name` (the OpenAPI component is `name` without "Serializer"), a subclass of `base`.
+    """
 
-    def get_secret(self, obj: SigningSecret) -> str:
+    def get_plaintext(self: Any, obj: Any) -> str:
         return str(self.context["plaintext"])
 
+    fields = (field, *base.Meta.fields)
+    meta = type("Meta", (base.Meta,), {"fields": fields, "read_only_fields": fields})
+    attrs = {
+        field: serializers.SerializerMethodField(method_name="get_plaintext", help_text=help_text),
+        "get_plaintext": get_plaintext,
+        "Meta": meta,
+        "__module__": base.__module__,
+        "__qualname__": name,
+    }
+    return type(name, (base,), attrs)
 
-class _CredentialInput(serializers.Serializer[Any]):
+
+CreatedSigningSecretSerializer = created_serializer(
+    "CreatedSigningSecretSerializer",
+    SigningSecretSerializer,
+    "secret",
+    "The secret. Shown only in this response; store it now.",
+)
+
+
+# What creating any kind of credential takes; the kinds add their own fields. No docstring on
+# purpose: drf-spectacular would show it as every create body's description.
+class CredentialInput(serializers.Serializer[Any]):
     name = serializers.CharField(max_length=100)
     environment = serializers.ChoiceField(choices=Environment.choices, default=Environment.LIVE)
     scopes = serializers.ListField(child=serializers.CharField(max_length=64), max_length=100)
@@ -73,7 +100,7 @@ class _CredentialInput(serializers.Serializer[Any]):
     metadata = serializers.DictField(required=False, default=dict)
 
 
-class SigningSecretCreateSerializer(_CredentialInput):
+class SigningSecretCreateSerializer(CredentialInput):
     api_key = serializers.CharField(
         max_length=8,
         required=False,
@@ -98,10 +125,7 @@ class SigningSecretRotateResultSerializer(serializers.Serializer[Any]):
     signing_secret = SigningSecretSerializer()
 
 
-class CertificateAuthoritySerializer(serializers.ModelSerializer[CertificateAuthority]):
-    status = serializers.CharField(source="state", read_only=True)
-    organization: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    created_by = serializers.CharField(source="created_by_label", read_only=True)
+class CertificateAuthoritySerializer(CredentialSerializer):
     sha256_fingerprint = serializers.CharField(read_only=True)
 
     class Meta:
@@ -133,13 +157,10 @@ class CertificateAuthorityCreateSerializer(serializers.Serializer[Any]):
     certificate = serializers.CharField(max_length=16 * 1024, trim_whitespace=False, help_text="The CA's PEM.")
 
 
-class ClientCertificateSerializer(serializers.ModelSerializer[ClientCertificate]):
+class ClientCertificateSerializer(CredentialSerializer):
     """A client identity: a pinned certificate, or a subject/SAN under a registered CA."""
 
     display_id = serializers.CharField(read_only=True)
-    status = serializers.CharField(source="state", read_only=True)
-    organization: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    created_by = serializers.CharField(source="created_by_label", read_only=True)
     authority = serializers.CharField(source="authority_id", read_only=True, allow_null=True)
     thumbprint = serializers.CharField(read_only=True, help_text="x5t#S256 (base64url SHA-256 of the DER).")
     sha256_fingerprint = serializers.CharField(read_only=True)
@@ -165,7 +186,7 @@ class ClientCertificateSerializer(serializers.ModelSerializer[ClientCertificate]
         read_only_fields = fields
 
 
-class ClientCertificateCreateSerializer(_CredentialInput):
+class ClientCertificateCreateSerializer(CredentialInput):
     certificate = serializers.CharField(
         max_length=16 * 1024,
         required=False,

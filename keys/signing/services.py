@@ -19,7 +19,7 @@ from keys.core import lifecycle as core
 from keys.core import validation as v
 from keys.core.authorization import Action, authorize, authorize_reach
 from keys.core.errors import KeyConflict
-from keys.core.services import UNSET, common_fields, insert_with_fresh_id
+from keys.core.services import common_fields, insert_with_fresh_id
 from keys.models import APIKey, Environment, SigningSecret
 from keys.signing import httpsig
 from keys.signing.httpsig import Reason, SignatureFailure
@@ -180,27 +180,10 @@ def signing_secret_revoke(
 
 
 def signing_secret_update(
-    *,
-    secret: SigningSecret,
-    actor: Any,
-    name: Any = UNSET,
-    scopes: Any = UNSET,
-    allowed_networks: Any = UNSET,
-    expires_at: Any = UNSET,
-    rate_limit: Any = UNSET,
-    metadata: Any = UNSET,
-    request: HttpRequest | None = None,
+    *, secret: SigningSecret, actor: Any, request: HttpRequest | None = None, **changes: Any
 ) -> SigningSecret:
     """Change the name, networks, expiry, limit or metadata, or narrow the scopes (never widen)."""
-    sent = {
-        "name": name,
-        "scopes": scopes,
-        "allowed_networks": allowed_networks,
-        "expires_at": expires_at,
-        "rate_limit": rate_limit,
-        "metadata": metadata,
-    }
-    fields = {f: value for f, value in sent.items() if value is not UNSET}
+    fields = core.edited_fields(changes)
     locked: SigningSecret = core.credential_update(KIND, target=secret, actor=actor, fields=fields, request=request)
     return locked
 
