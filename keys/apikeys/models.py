@@ -9,7 +9,7 @@ from django.db import models
 from django.utils import timezone
 
 from accounts.models import Organization
-from keys.core.models import Credential, KeyStatus
+from keys.core.models import Credential
 
 
 class APIKey(Credential):
@@ -53,14 +53,9 @@ class APIKey(Credential):
 
     @property
     def state(self) -> str:
-        """What the portal shows: active, rolling (grace), expired, disabled or revoked."""
-        if self.status != KeyStatus.ACTIVE:
-            return self.status
-        if self.is_expired():
-            return "expired"
-        if self.grace_until is not None:
-            return "rolling"
-        return "active"
+        """What the portal shows: active, rolling (in its grace after a roll), expired, disabled or revoked."""
+        state = super().state
+        return "rolling" if state == "active" and self.grace_until is not None else state
 
 
 class RotationPolicy(models.Model):

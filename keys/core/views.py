@@ -21,6 +21,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from accounts.models import Membership
+from accounts.portal import apply_errors, form_errors
 from accounts.selectors import membership_for
 from audit.models import AuditEvent
 from keys import scopes as scope_registry
@@ -39,19 +40,6 @@ def member(request: HttpRequest, slug: str, *, write: bool = False) -> Membershi
     if write:
         require_write(membership)  # the role half of the one rule; the service checks the rest
     return membership
-
-
-def apply_errors(form: Any, exc: ValidationError) -> None:
-    """Put a service's ValidationError on the form: on the field it names, else on the form."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, ValidationError(errors))
-    else:
-        form.add_error(None, ValidationError(exc.messages))
-
-
-def form_errors(form: Any) -> str:
-    return " ".join(str(e) for errs in form.errors.values() for e in errs)
 
 
 def error_text(exc: Exception) -> str:
