@@ -23,7 +23,7 @@ from django.views.decorators.http import require_POST
 from oauth2_provider.models import get_device_grant_model
 
 from accounts.models import Membership
-from accounts.portal import apply_errors, form_errors, member_or_404
+from accounts.portal import form_errors, member_or_404, submit
 from audit.models import AuditEvent
 from keys import scopes as scope_registry
 from keys.apikeys.forms import grid_initial, scopes_from_grid
@@ -120,18 +120,18 @@ def app_create(request: HttpRequest, slug: str) -> HttpResponse:
         request.POST or None, request=request, initial={"grant_types": [Application.GRANT_AUTHORIZATION_CODE]}
     )
     if request.method == "POST" and form.is_valid():
-        try:
-            app, secret = services.application_create(
+        created = submit(
+            form,
+            lambda: services.application_create(
                 organization=org,
                 actor=request.user,  # type: ignore[arg-type]
                 client_type=form.cleaned_data["client_type"],
                 **_app_settings(form.cleaned_data),
                 request=request,
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            return _reveal(request, membership, app, secret)
+            ),
+        )
+        if created is not None:
+            return _reveal(request, membership, *created)
     context = {"membership": membership, "org": org, "form": form, "resources": scope_registry.resources()}
     return render(request, "oauth/app_form.html", context)
 
@@ -172,16 +172,16 @@ def app_edit(request: HttpRequest, slug: str, client_id: str) -> HttpResponse:
     }
     form = AppEditForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        try:
-            services.application_update(
+        updated = submit(
+            form,
+            lambda: services.application_update(
                 application=app,
                 actor=request.user,  # type: ignore[arg-type]
                 request=request,
                 **_app_settings(form.cleaned_data),
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
+            ),
+        )
+        if updated is not None:
             messages.success(request, "App updated.")
             return redirect("oauth:detail", slug=slug, client_id=app.client_id)
     context = {"membership": membership, "org": membership.organization, "app": app, "form": form}

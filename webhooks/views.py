@@ -20,7 +20,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from accounts.models import Membership
-from accounts.portal import apply_errors, form_errors, member_or_404
+from accounts.portal import form_errors, member_or_404, submit
 from audit.models import AuditEvent
 from lib.http import no_store
 from webhooks import catalogue, services
@@ -125,16 +125,14 @@ def endpoint_create(request: HttpRequest, slug: str) -> HttpResponse:
     org = membership.organization
     form = EndpointCreateForm(request.POST or None, request=request)
     if request.method == "POST" and form.is_valid():
-        try:
-            endpoint, plaintext = services.endpoint_create(
-                organization=org,
-                actor=request.user,
-                **_endpoint_settings(form.cleaned_data),
-                request=request,
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
+        created = submit(
+            form,
+            lambda: services.endpoint_create(
+                organization=org, actor=request.user, **_endpoint_settings(form.cleaned_data), request=request
+            ),
+        )
+        if created is not None:
+            endpoint, plaintext = created
             secret = RevealedSecret(plaintext, endpoint.created_at, None)
             return _show_secrets(request, membership, endpoint, [secret], mode="created")
     context = {"membership": membership, "org": org, "form": form}
@@ -179,16 +177,13 @@ def endpoint_edit(request: HttpRequest, slug: str, endpoint_id: str) -> HttpResp
     }
     form = EndpointEditForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        try:
-            services.endpoint_update(
-                endpoint=endpoint,
-                actor=request.user,
-                **_endpoint_settings(form.cleaned_data),
-                request=request,
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
+        updated = submit(
+            form,
+            lambda: services.endpoint_update(
+                endpoint=endpoint, actor=request.user, **_endpoint_settings(form.cleaned_data), request=request
+            ),
+        )
+        if updated is not None:
             messages.success(request, "Endpoint updated.")
             return redirect("webhooks:detail", slug=slug, endpoint_id=endpoint.id)
     context = {"membership": membership, "org": membership.organization, "endpoint": endpoint, "form": form}
