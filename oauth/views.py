@@ -6,6 +6,8 @@ then call one service. Secrets are shown once, on the POST's own no-store answer
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -51,6 +53,31 @@ def _app(request: HttpRequest, slug: str, client_id: str, *, write: bool = False
 def _refused(request: HttpRequest, slug: str, app: Application, form: forms.Form) -> HttpResponse:
     messages.error(request, form_errors(form))
     return redirect("oauth:detail", slug=slug, client_id=app.client_id)
+
+
+_ConfirmedView = Callable[[HttpRequest, str, Membership, Application, Any], HttpResponse]
+
+
+def _confirmed(form_class: type[forms.Form]) -> Callable[[_ConfirmedView], Callable[..., HttpResponse]]:
+    """An app action the member confirms with their password: signed in, POST only, the password kept out
+    of error reports; the view runs only with a valid `form_class` form, else a message on the app's page.
+    """
+
+    def wrap(view: _ConfirmedView) -> Callable[..., HttpResponse]:
+        @login_required
+        @require_POST
+        @sensitive_post_parameters("password")
+        @functools.wraps(view)
+        def run(request: HttpRequest, slug: str, client_id: str) -> HttpResponse:
+            membership, app = _app(request, slug, client_id, write=True)
+            form = form_class(request.POST, request=request)  # type: ignore[call-arg]
+            if not form.is_valid():
+                return _refused(request, slug, app, form)
+            return view(request, slug, membership, app, form)
+
+        return run
+
+    return wrap
 
 
 def _endpoints(request: HttpRequest) -> dict[str, str]:
@@ -189,14 +216,10 @@ def app_edit(request: HttpRequest, slug: str, client_id: str) -> HttpResponse:
 
 
 @never_cache
-@login_required
-@require_POST
-@sensitive_post_parameters("password")
-def app_rotate_secret(request: HttpRequest, slug: str, client_id: str) -> HttpResponse:
-    membership, app = _app(request, slug, client_id, write=True)
-    form = SecretRotateForm(request.POST, request=request)
-    if not form.is_valid():
-        return _refused(request, slug, app, form)
+@_confirmed(SecretRotateForm)
+def app_rotate_secret(
+    request: HttpRequest, slug: str, membership: Membership, app: Application, form: SecretRotateForm
+) -> HttpResponse:
     try:
         secret = services.application_rotate_secret(
             application=app,
@@ -210,14 +233,10 @@ def app_rotate_secret(request: HttpRequest, slug: str, client_id: str) -> HttpRe
     return _reveal(request, membership, app, secret, rotated=True)
 
 
-@login_required
-@require_POST
-@sensitive_post_parameters("password")
-def app_delete(request: HttpRequest, slug: str, client_id: str) -> HttpResponse:
-    membership, app = _app(request, slug, client_id, write=True)
-    form = AppDeleteForm(request.POST, request=request)
-    if not form.is_valid():
-        return _refused(request, slug, app, form)
+@_confirmed(AppDeleteForm)
+def app_delete(
+    request: HttpRequest, slug: str, membership: Membership, app: Application, form: AppDeleteForm
+) -> HttpResponse:
     counts = services.application_delete(application=app, actor=request.user, request=request)  # type: ignore[arg-type]
     messages.success(
         request,
