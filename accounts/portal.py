@@ -6,13 +6,16 @@ team's objects, as in healthchecks' `_get_project_for_user`.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
 
 from accounts.models import Membership
 from accounts.selectors import membership_for
+
+T = TypeVar("T")
 
 
 def member_or_404(
@@ -36,6 +39,18 @@ def apply_errors(form: Any, exc: ValidationError) -> None:
             form.add_error(name if name in form.fields else None, ValidationError(errors))
     else:
         form.add_error(None, ValidationError(exc.messages))
+
+
+def submit(form: Any, action: Callable[[], T]) -> T | None:
+    """Run a form's service call; on its ValidationError attach the errors to the form and return None.
+
+    The service calls passed here never return None themselves, so None always means "re-render the form".
+    """
+    try:
+        return action()
+    except ValidationError as exc:
+        apply_errors(form, exc)
+        return None
 
 
 def form_errors(form: Any) -> str:

@@ -6,6 +6,8 @@ then call one service. Secrets are shown once, on the POST's own no-store answer
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -23,7 +25,7 @@ from django.views.decorators.http import require_POST
 from oauth2_provider.models import get_device_grant_model
 
 from accounts.models import Membership
-from accounts.portal import apply_errors, form_errors, member_or_404
+from accounts.portal import form_errors, member_or_404, submit
 from audit.models import AuditEvent
 from keys import scopes as scope_registry
 from keys.apikeys.forms import grid_initial, scopes_from_grid
@@ -51,6 +53,31 @@ def _app(request: HttpRequest, slug: str, client_id: str, *, write: bool = False
 def _refused(request: HttpRequest, slug: str, app: Application, form: forms.Form) -> HttpResponse:
     messages.error(request, form_errors(form))
     return redirect("oauth:detail", slug=slug, client_id=app.client_id)
+
+
+_ConfirmedView = Callable[[HttpRequest, str, Membership, Application, Any], HttpResponse]
+
+
+def _confirmed(form_class: type[forms.Form]) -> Callable[[_ConfirmedView], Callable[..., HttpResponse]]:
+    """An app action the member confirms with their password: signed in, POST only, the password kept out
+    of error reports; the view runs only with a valid `form_class` form, else a message on the app's page.
+    """
+
+    def wrap(view: _ConfirmedView) -> Callable[..., HttpResponse]:
+        @login_required
+        @require_POST
+        @sensitive_post_parameters("password")
+        @functools.wraps(view)
+        def run(request: HttpRequest, slug: str, client_id: str) -> HttpResponse:
+            membership, app = _app(request, slug, client_id, write=True)
+            form = form_class(request.POST, request=request)  # type: ignore[call-arg]
+            if not form.is_valid():
+                return _refused(request, slug, app, form)
+            return view(request, slug, membership, app, form)
+
+        return run
+
+    return wrap
 
 
 def _endpoints(request: HttpRequest) -> dict[str, str]:
@@ -120,18 +147,18 @@ def app_create(request: HttpRequest, slug: str) -> HttpResponse:
         request.POST or None, request=request, initial={"grant_types": [Application.GRANT_AUTHORIZATION_CODE]}
     )
     if request.method == "POST" and form.is_valid():
-        try:
-            app, secret = services.application_create(
+        created = submit(
+            form,
+            lambda: services.application_create(
                 organization=org,
                 actor=request.user,  # type: ignore[arg-type]
                 client_type=form.cleaned_data["client_type"],
                 **_app_settings(form.cleaned_data),
                 request=request,
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            return _reveal(request, membership, app, secret)
+            ),
+        )
+        if created is not None:
+            return _reveal(request, membership, *created)
     context = {"membership": membership, "org": org, "form": form, "resources": scope_registry.resources()}
     return render(request, "oauth/app_form.html", context)
 
@@ -172,16 +199,16 @@ def app_edit(request: HttpRequest, slug: str, client_id: str) -> HttpResponse:
     }
     form = AppEditForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        try:
-            services.application_update(
+        updated = submit(
+            form,
+            lambda: services.application_update(
                 application=app,
                 actor=request.user,  # type: ignore[arg-type]
                 request=request,
                 **_app_settings(form.cleaned_data),
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
+            ),
+        )
+        if updated is not None:
             messages.success(request, "App updated.")
             return redirect("oauth:detail", slug=slug, client_id=app.client_id)
     context = {"membership": membership, "org": membership.organization, "app": app, "form": form}
@@ -189,14 +216,10 @@ def app_edit(request: HttpRequest, slug: str, client_id: str) -> HttpResponse:
 
 
 @never_cache
-@login_required
-@require_POST
-@sensitive_post_parameters("password")
-def app_rotate_secret(request: HttpRequest, slug: str, client_id: str) -> HttpResponse:
-    membership, app = _app(request, slug, client_id, write=True)
-    form = SecretRotateForm(request.POST, request=request)
-    if not form.is_valid():
-        return _refused(request, slug, app, form)
+@_confirmed(SecretRotateForm)
+def app_rotate_secret(
+    request: HttpRequest, slug: str, membership: Membership, app: Application, form: SecretRotateForm
+) -> HttpResponse:
     try:
         secret = services.application_rotate_secret(
             application=app,
@@ -210,14 +233,10 @@ def app_rotate_secret(request: HttpRequest, slug: str, client_id: str) -> HttpRe
     return _reveal(request, membership, app, secret, rotated=True)
 
 
-@login_required
-@require_POST
-@sensitive_post_parameters("password")
-def app_delete(request: HttpRequest, slug: str, client_id: str) -> HttpResponse:
-    membership, app = _app(request, slug, client_id, write=True)
-    form = AppDeleteForm(request.POST, request=request)
-    if not form.is_valid():
-        return _refused(request, slug, app, form)
+@_confirmed(AppDeleteForm)
+def app_delete(
+    request: HttpRequest, slug: str, membership: Membership, app: Application, form: AppDeleteForm
+) -> HttpResponse:
     counts = services.application_delete(application=app, actor=request.user, request=request)  # type: ignore[arg-type]
     messages.success(
         request,

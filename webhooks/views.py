@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from django import forms
 from django.contrib import messages
@@ -20,7 +20,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from accounts.models import Membership
-from accounts.portal import apply_errors, form_errors, member_or_404
+from accounts.portal import form_errors, member_or_404, submit
 from audit.models import AuditEvent
 from lib.http import no_store
 from webhooks import catalogue, services
@@ -57,6 +57,20 @@ def _endpoint(request: HttpRequest, slug: str, endpoint_id: str, *, write: bool 
 def _endpoint_settings(data: dict[str, Any]) -> dict[str, Any]:
     """What the create and edit forms both set on an endpoint, as the services' keyword arguments."""
     return {"url": data["url"], "description": data["description"], "event_types": data["event_types"]}
+
+
+_Saved = TypeVar("_Saved")
+
+
+def _save_settings(
+    request: HttpRequest, form: forms.Form, service: Callable[..., _Saved], **target: Any
+) -> _Saved | None:
+    """On a valid POST of the create or edit form, `service(**target)` with the form's settings; else None
+    (not posted, invalid, or the service's ValidationError now on the form)."""
+    if request.method != "POST" or not form.is_valid():
+        return None
+    settings = _endpoint_settings(form.cleaned_data)
+    return submit(form, lambda: service(**target, actor=request.user, **settings, request=request))
 
 
 def _secret_post(view: ViewFunc) -> ViewFunc:
@@ -124,19 +138,11 @@ def endpoint_create(request: HttpRequest, slug: str) -> HttpResponse:
     membership = _member(request, slug, write=True)
     org = membership.organization
     form = EndpointCreateForm(request.POST or None, request=request)
-    if request.method == "POST" and form.is_valid():
-        try:
-            endpoint, plaintext = services.endpoint_create(
-                organization=org,
-                actor=request.user,
-                **_endpoint_settings(form.cleaned_data),
-                request=request,
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            secret = RevealedSecret(plaintext, endpoint.created_at, None)
-            return _show_secrets(request, membership, endpoint, [secret], mode="created")
+    created = _save_settings(request, form, services.endpoint_create, organization=org)
+    if created is not None:
+        endpoint, plaintext = created
+        secret = RevealedSecret(plaintext, endpoint.created_at, None)
+        return _show_secrets(request, membership, endpoint, [secret], mode="created")
     context = {"membership": membership, "org": org, "form": form}
     return render(request, "webhooks/endpoint_form.html", context)
 
@@ -178,19 +184,9 @@ def endpoint_edit(request: HttpRequest, slug: str, endpoint_id: str) -> HttpResp
         "event_types": endpoint.event_types,
     }
     form = EndpointEditForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.endpoint_update(
-                endpoint=endpoint,
-                actor=request.user,
-                **_endpoint_settings(form.cleaned_data),
-                request=request,
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, "Endpoint updated.")
-            return redirect("webhooks:detail", slug=slug, endpoint_id=endpoint.id)
+    if _save_settings(request, form, services.endpoint_update, endpoint=endpoint) is not None:
+        messages.success(request, "Endpoint updated.")
+        return redirect("webhooks:detail", slug=slug, endpoint_id=endpoint.id)
     context = {"membership": membership, "org": membership.organization, "endpoint": endpoint, "form": form}
     return render(request, "webhooks/endpoint_form.html", context)
 
