@@ -31,6 +31,9 @@ _CREATED = ("created_by_label", "created_at", "expires_at")
 _USE = ("allowed_networks", "rate_limit", "last_used_at", "last_used_ip")
 _REVOKED = ("revoked_at", "revoked_by", "revoked_reason")
 _X509 = ("subject", "issuer", "serial")
+# What every revocable credential shows: who owns it and how, then its use and its revocation.
+_OWNED = ("name", "organization", "environment", "scopes", "status")
+_USE_AND_END = (*_USE, *_REVOKED, "metadata")
 
 
 class ExpiryFilter(admin.SimpleListFilter):
@@ -180,12 +183,14 @@ class _CredentialAdmin(admin.ModelAdmin[Any]):
     def has_revoke_permission(self, request: HttpRequest) -> bool:
         return bool(request.user.has_perm(f"keys.change_{self.model._meta.model_name}"))
 
-    # Each kind names its revoke service and the keyword that service takes the object by.
-    revoke_service: ClassVar[str]
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return self.fields or ()  # every field shown is read-only
+
+    # Each kind's revoke service is `services.<target_type>_revoke`; it takes the object by this keyword.
     revoke_argument: ClassVar[str]
 
     def revoke_one(self, obj: Any, request: HttpRequest) -> None:
-        revoke = getattr(services, self.revoke_service)
+        revoke = getattr(services, f"{self.target_type}_revoke")
         revoke(**{self.revoke_argument: obj}, actor=request.user, reason="Revoked by an administrator", request=request)
 
     @admin.action(description="Revoke selected", permissions=["revoke"])
@@ -211,23 +216,14 @@ class SigningSecretAdmin(_CredentialAdmin):
     # The encrypted secrets are left out along with everything else not listed here.
     fields = (
         "key_id",
-        "name",
-        "organization",
-        "environment",
-        "scopes",
-        "status",
+        *_OWNED,
         "api_key",
         *_CREATED,
         "secret_version",
         "rotated_at",
         "previous_valid_until",
-        *_USE,
-        *_REVOKED,
-        "metadata",
+        *_USE_AND_END,
     )
-    readonly_fields = fields
-
-    revoke_service = "signing_secret_revoke"
     revoke_argument = "secret"
 
 
@@ -249,11 +245,7 @@ class ClientCertificateAdmin(_CredentialAdmin):
     list_select_related = ("organization", "authority")
     fields = (
         "display_id",
-        "name",
-        "organization",
-        "environment",
-        "scopes",
-        "status",
+        *_OWNED,
         "match_type",
         "match_value",
         "authority",
@@ -263,13 +255,8 @@ class ClientCertificateAdmin(_CredentialAdmin):
         "not_before",
         "not_after",
         *_CREATED,
-        *_USE,
-        *_REVOKED,
-        "metadata",
+        *_USE_AND_END,
     )
-    readonly_fields = fields
-
-    revoke_service = "client_certificate_revoke"
     revoke_argument = "certificate"
 
 
@@ -293,9 +280,6 @@ class CertificateAuthorityAdmin(_CredentialAdmin):
         *_REVOKED,
         "certificate_pem",
     )
-    readonly_fields = fields
-
-    revoke_service = "certificate_authority_revoke"
     revoke_argument = "authority"
 
 

@@ -28,16 +28,25 @@ class APIKeyAuthenticationScheme(OpenApiAuthenticationExtension):  # type: ignor
         ]
 
 
-class SignedRequestAuthenticationScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]
-    target_class = "keys.authentication.SignedRequestAuthentication"
-    name = "SignedRequest"
+class HeaderScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]
+    """A security scheme of one request header. Subclasses set `target_class`, `name`, `header` and
+    `description`; this base names no target class, so drf-spectacular never matches it itself."""
+
+    header: str
+    description: str
 
     def get_security_definition(self, auto_schema: Any) -> dict[str, Any]:
-        return _header(
-            "Signature",
-            "RFC 9421 HTTP Message Signatures with hmac-sha256: Signature-Input, Signature and, "
-            "for a body, Content-Digest (sha-256). See docs/signing.md.",
-        )
+        return _header(self.header, self.description)
+
+
+class SignedRequestAuthenticationScheme(HeaderScheme):
+    target_class = "keys.authentication.SignedRequestAuthentication"
+    name = "SignedRequest"
+    header = "Signature"
+    description = (
+        "RFC 9421 HTTP Message Signatures with hmac-sha256: Signature-Input, Signature and, "
+        "for a body, Content-Digest (sha-256). See docs/signing.md."
+    )
 
 
 class SignedAPIKeyAuthenticationScheme(BearerScheme):
@@ -47,14 +56,12 @@ class SignedAPIKeyAuthenticationScheme(BearerScheme):
     description = "An API key, plus an RFC 9421 hmac-sha256 signature that covers it (docs/signing.md)."
 
 
-class ClientCertificateAuthenticationScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]
+class ClientCertificateAuthenticationScheme(HeaderScheme):
     target_class = "keys.authentication.ClientCertificateAuthentication"
     name = "MutualTLS"
-
-    def get_security_definition(self, auto_schema: Any) -> dict[str, Any]:
-        # OpenAPI 3.0 has no mutualTLS scheme; the header is set by our TLS proxy, never by clients.
-        return _header(
-            "X-Client-Cert",
-            "mTLS: present a registered client certificate in the TLS handshake; the proxy "
-            "forwards it (docs/mtls.md). Clients never send this header themselves.",
-        )
+    # OpenAPI 3.0 has no mutualTLS scheme; the header is set by our TLS proxy, never by clients.
+    header = "X-Client-Cert"
+    description = (
+        "mTLS: present a registered client certificate in the TLS handshake; the proxy "
+        "forwards it (docs/mtls.md). Clients never send this header themselves."
+    )

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.http import Http404
 from django.utils.module_loading import import_string
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import serializers, status
 from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
@@ -16,7 +17,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
-from accounts.api import Conflict, OrganizationAccess, caller_for
+from accounts.api import caller_for
 from accounts.selectors import default_organization
 from keys import services
 from keys.apikeys import rotation
@@ -33,24 +34,12 @@ from keys.apikeys.serializers import (
     VerifyResponseSerializer,
     WhoAmISerializer,
 )
+from keys.core.api import CredentialDetail, CredentialObjectView, CredentialRevoke, ManagementAccess, _conflict
 from keys.core.errors import KeyConflict
 from keys.models import APIKey, RotationPolicy
 from keys.permissions import HasScopes
 from keys.throttling import CredentialRateThrottle, VerifyRateThrottle
 from lib.http import NO_STORE
-
-
-class ManagementAccess(OrganizationAccess):
-    """The endpoint's gate: credentials need `keys:read` to read and `keys:manage` to change; people need
-    the matching team role. Each service then decides on the object itself through the one rule
-    (`keys.core.authorization`): environment, scope ceiling, limits, sudo."""
-
-    write_scope = "keys:manage"
-    viewer_message = "Viewers can see credentials but not create or change them."
-
-
-def _conflict(exc: KeyConflict) -> Conflict:
-    return Conflict(str(exc))
 
 
 class KeyListCreate(GenericAPIView[APIKey]):
@@ -95,33 +84,22 @@ class KeyListCreate(GenericAPIView[APIKey]):
         return Response(body, status=status.HTTP_201_CREATED, headers=NO_STORE)
 
 
-class KeyObjectView(APIView):
-    permission_classes = [ManagementAccess]
-    required_scopes = {"GET": ["keys:read"], "PATCH": ["keys:manage"], "POST": ["keys:manage"]}
+class KeyObjectView(CredentialObjectView):
+    url_kwarg = "key_id"
+    ident_length = 8
+    lookup = key_for_org
+    serializer = APIKeySerializer
+    target = "key"
 
-    def get_key(self, request: Request, key_id: str) -> APIKey:
-        return key_for_org(caller_for(request).organization, key_id[:8])
 
-
-class KeyDetail(KeyObjectView):
+@extend_schema_view(
+    get=extend_schema(responses=APIKeySerializer),
+    patch=extend_schema(request=KeyUpdateSerializer, responses=APIKeySerializer),
+)
+class KeyDetail(KeyObjectView, CredentialDetail):
     """Read one key, or change its name, networks, expiry, limit or metadata, or narrow its scopes."""
 
-    @extend_schema(responses=APIKeySerializer)
-    def get(self, request: Request, key_id: str) -> Response:
-        return Response(APIKeySerializer(self.get_key(request, key_id)).data)
-
-    @extend_schema(request=KeyUpdateSerializer, responses=APIKeySerializer)
-    def patch(self, request: Request, key_id: str) -> Response:
-        key = self.get_key(request, key_id)
-        data = KeyUpdateSerializer(data=request.data, partial=True)
-        data.is_valid(raise_exception=True)
-        try:
-            key = services.key_update(
-                key=key, actor=caller_for(request).actor, request=request._request, **data.validated_data
-            )
-        except KeyConflict as exc:
-            raise _conflict(exc) from exc
-        return Response(APIKeySerializer(key).data)
+    update = services.key_update
 
 
 class KeyRoll(KeyObjectView):
@@ -129,7 +107,7 @@ class KeyRoll(KeyObjectView):
 
     @extend_schema(request=KeyRollSerializer, responses=KeyRollResultSerializer)
     def post(self, request: Request, key_id: str) -> Response:
-        key = self.get_key(request, key_id)
+        key = self.get_credential(request, key_id=key_id)
         data = KeyRollSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:
@@ -146,44 +124,38 @@ class KeyRoll(KeyObjectView):
         return Response(body, headers=NO_STORE)
 
 
-class KeyRevoke(KeyObjectView):
+@extend_schema_view(post=extend_schema(request=KeyRevokeSerializer, responses=APIKeySerializer))
+class KeyRevoke(KeyObjectView, CredentialRevoke):
     """Revoke the key now. The very next request with it fails."""
 
-    @extend_schema(request=KeyRevokeSerializer, responses=APIKeySerializer)
+    revoke = services.key_revoke
+
+
+class KeyStateChange(KeyObjectView):
+    """Base of the bodiless state changes of a key: one call of the `change(key=, actor=, request=)` service."""
+
+    change: ClassVar[Callable[..., APIKey]]
+
+    @extend_schema(request=None, responses=APIKeySerializer)
     def post(self, request: Request, key_id: str) -> Response:
-        key = self.get_key(request, key_id)
-        data = KeyRevokeSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        key = services.key_revoke(
-            key=key, actor=caller_for(request).actor, reason=data.validated_data["reason"], request=request._request
-        )
-        return Response(APIKeySerializer(key).data)
+        key = self.get_credential(request, key_id=key_id)
+        try:
+            key = type(self).change(key=key, actor=caller_for(request).actor, request=request._request)
+        except KeyConflict as exc:
+            raise _conflict(exc) from exc
+        return self.render(key)
 
 
-class KeyDisable(KeyObjectView):
+class KeyDisable(KeyStateChange):
     """Suspend the key until it is enabled again."""
 
-    @extend_schema(request=None, responses=APIKeySerializer)
-    def post(self, request: Request, key_id: str) -> Response:
-        key = self.get_key(request, key_id)
-        try:
-            key = services.key_disable(key=key, actor=caller_for(request).actor, request=request._request)
-        except KeyConflict as exc:
-            raise _conflict(exc) from exc
-        return Response(APIKeySerializer(key).data)
+    change = services.key_disable
 
 
-class KeyEnable(KeyObjectView):
+class KeyEnable(KeyStateChange):
     """Resume a disabled key."""
 
-    @extend_schema(request=None, responses=APIKeySerializer)
-    def post(self, request: Request, key_id: str) -> Response:
-        key = self.get_key(request, key_id)
-        try:
-            key = services.key_enable(key=key, actor=caller_for(request).actor, request=request._request)
-        except KeyConflict as exc:
-            raise _conflict(exc) from exc
-        return Response(APIKeySerializer(key).data)
+    change = services.key_enable
 
 
 def _any_credential_authentication() -> list[Any]:

@@ -31,7 +31,7 @@ from keys.apikeys.forms import (
 )
 from keys.apikeys.selectors import key_counts, key_for_org, key_successor, keys_for_org
 from keys.core.errors import KeyConflict
-from keys.core.views import PAGE_SIZE, created_fields, error_text, reveal, write_post
+from keys.core.views import PAGE_SIZE, attempt, created_fields, reveal, write_post
 from keys.core.views import apply_errors as _apply_errors
 from keys.core.views import form_errors as _form_errors
 from keys.core.views import member as _member
@@ -158,16 +158,10 @@ def key_edit(request: HttpRequest, slug: str, key_id: str) -> HttpResponse:
 def key_roll(request: HttpRequest, slug: str, key_id: str) -> HttpResponse:
     membership, key, form = _posted(request, slug, key_id, KeyRollForm)
     if form.is_valid():
-        try:
-            successor, plaintext = services.key_roll(
-                key=key,
-                actor=request.user,  # type: ignore[arg-type]
-                grace=timedelta(seconds=int(form.cleaned_data["grace"])),
-                request=request,
-            )
-        except (ValidationError, KeyConflict) as exc:
-            messages.error(request, error_text(exc))
-        else:
+        grace = timedelta(seconds=int(form.cleaned_data["grace"]))
+        rolled = attempt(request, services.key_roll, key=key, grace=grace)
+        if rolled is not None:
+            successor, plaintext = rolled
             return _reveal(request, membership, successor, plaintext, rolled_from=key)
     else:
         messages.error(request, _form_errors(form))
@@ -220,17 +214,10 @@ def rotation_policy(request: HttpRequest, slug: str, key_id: str) -> HttpRespons
     if not form.is_valid():
         messages.error(request, _form_errors(form))
         return _back(slug, key.id)
-    try:
-        policy = rotation.rotation_policy_set(
-            key=key,
-            actor=request.user,  # type: ignore[arg-type]
-            interval=form.interval(),
-            grace=form.grace_period(),
-            request=request,
-        )
-    except (ValidationError, KeyConflict) as exc:
-        messages.error(request, error_text(exc))
-    else:
+    policy = attempt(
+        request, rotation.rotation_policy_set, key=key, interval=form.interval(), grace=form.grace_period()
+    )
+    if policy is not None:
         messages.success(request, f"Rotation scheduled. Next roll: {policy.next_rotation_at:%Y-%m-%d %H:%M} UTC.")
     return _back(slug, key.id)
 

@@ -7,20 +7,21 @@ credentials (and CAs) needs sudo mode; a secret appears once, on a `no-store` re
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 from django.core.exceptions import ValidationError
 from django.http import Http404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import status
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import serializers, status
 from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.api import Conflict, OrganizationAccess, caller_for
 from keys import services
-from keys.apikeys.api import NO_STORE, ManagementAccess, _conflict, caller_for
 from keys.apikeys.selectors import (
     authorities_for_org,
     authority_for_org,
@@ -44,6 +45,7 @@ from keys.core.serializers import (
     SigningSecretSerializer,
 )
 from keys.models import CertificateAuthority, ClientCertificate, SigningSecret
+from lib.http import NO_STORE
 
 LIST_PARAMETERS = [
     OpenApiParameter("organization", str, description="Team slug (portal sessions only)"),
@@ -52,6 +54,79 @@ LIST_PARAMETERS = [
     OpenApiParameter("environment", str, enum=["live", "test"]),
 ]
 SCOPES = {"GET": ["keys:read"], "PATCH": ["keys:manage"], "POST": ["keys:manage"]}
+
+
+class ManagementAccess(OrganizationAccess):
+    """The endpoint's gate: credentials need `keys:read` to read and `keys:manage` to change; people need
+    the matching team role. Each service then decides on the object itself through the one rule
+    (`keys.core.authorization`): environment, scope ceiling, limits, sudo."""
+
+    write_scope = "keys:manage"
+    viewer_message = "Viewers can see credentials but not create or change them."
+
+
+def _conflict(exc: KeyConflict) -> Conflict:
+    return Conflict(str(exc))
+
+
+class CredentialObjectView(APIView):
+    """Base of the views on one credential of the caller's team, named by the URL's `url_kwarg`.
+
+    Subclasses only set attributes: `lookup(organization, ident)` finds the credential (404 for outsiders),
+    `serializer` renders it, `target` is the keyword the kind's services take it by (`key=`, `secret=`…).
+    """
+
+    permission_classes = [ManagementAccess]
+    required_scopes = SCOPES
+    url_kwarg = "ident"
+    ident_length = 40
+    lookup: ClassVar[Callable[..., Any]]
+    serializer: ClassVar[type[serializers.Serializer[Any]]]
+    target: ClassVar[str]
+
+    def get_credential(self, request: Request, **kwargs: str) -> Any:
+        return type(self).lookup(caller_for(request).organization, kwargs[self.url_kwarg][: self.ident_length])
+
+    def render(self, credential: Any) -> Response:
+        return Response(self.serializer(credential).data)
+
+
+class CredentialDetail(CredentialObjectView):
+    """Read one credential, or change it (PATCH, `KeyUpdateSerializer`) through the kind's `update` service."""
+
+    update: ClassVar[Callable[..., Any]]
+
+    def get(self, request: Request, **kwargs: str) -> Response:
+        return self.render(self.get_credential(request, **kwargs))
+
+    def patch(self, request: Request, **kwargs: str) -> Response:
+        credential = self.get_credential(request, **kwargs)
+        data = KeyUpdateSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        fields = {self.target: credential, **data.validated_data}
+        try:
+            credential = type(self).update(actor=caller_for(request).actor, request=request._request, **fields)
+        except KeyConflict as exc:
+            raise _conflict(exc) from exc
+        return self.render(credential)
+
+
+class CredentialRevoke(CredentialObjectView):
+    """Revoke the credential now (with the reason of `KeyRevokeSerializer`) through the kind's `revoke` service."""
+
+    revoke: ClassVar[Callable[..., Any]]
+
+    def post(self, request: Request, **kwargs: str) -> Response:
+        credential = self.get_credential(request, **kwargs)
+        data = KeyRevokeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        credential = type(self).revoke(
+            **{self.target: credential},
+            actor=caller_for(request).actor,
+            reason=data.validated_data["reason"],
+            request=request._request,
+        )
+        return self.render(credential)
 
 
 def _filters(request: Request) -> dict[str, str]:
@@ -104,35 +179,22 @@ class SigningSecretListCreate(GenericAPIView[SigningSecret]):
         return Response(body, status=status.HTTP_201_CREATED, headers=NO_STORE)
 
 
-class SigningSecretObjectView(APIView):
-    permission_classes = [ManagementAccess]
-    required_scopes = SCOPES
-
-    def get_secret(self, request: Request, ident: str) -> SigningSecret:
-        return signing_secret_for_org(caller_for(request).organization, ident[:40])
+class SigningSecretObjectView(CredentialObjectView):
+    lookup = signing_secret_for_org
+    serializer = SigningSecretSerializer
+    target = "secret"
 
 
-class SigningSecretDetail(SigningSecretObjectView):
+@extend_schema_view(
+    get=extend_schema(operation_id="signing_secrets_retrieve", responses=SigningSecretSerializer),
+    patch=extend_schema(
+        operation_id="signing_secrets_update", request=KeyUpdateSerializer, responses=SigningSecretSerializer
+    ),
+)
+class SigningSecretDetail(SigningSecretObjectView, CredentialDetail):
     """Read one signing secret (by id or key id), or change its name, networks, expiry, limit, or narrow scopes."""
 
-    @extend_schema(operation_id="signing_secrets_retrieve", responses=SigningSecretSerializer)
-    def get(self, request: Request, ident: str) -> Response:
-        return Response(SigningSecretSerializer(self.get_secret(request, ident)).data)
-
-    @extend_schema(
-        operation_id="signing_secrets_update", request=KeyUpdateSerializer, responses=SigningSecretSerializer
-    )
-    def patch(self, request: Request, ident: str) -> Response:
-        secret = self.get_secret(request, ident)
-        data = KeyUpdateSerializer(data=request.data, partial=True)
-        data.is_valid(raise_exception=True)
-        try:
-            secret = services.signing_secret_update(
-                secret=secret, actor=caller_for(request).actor, request=request._request, **data.validated_data
-            )
-        except KeyConflict as exc:
-            raise _conflict(exc) from exc
-        return Response(SigningSecretSerializer(secret).data)
+    update = services.signing_secret_update
 
 
 class SigningSecretRotate(SigningSecretObjectView):
@@ -144,7 +206,7 @@ class SigningSecretRotate(SigningSecretObjectView):
         responses=SigningSecretRotateResultSerializer,
     )
     def post(self, request: Request, ident: str) -> Response:
-        secret = self.get_secret(request, ident)
+        secret = self.get_credential(request, ident=ident)
         data = SigningSecretRotateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:
@@ -160,23 +222,15 @@ class SigningSecretRotate(SigningSecretObjectView):
         return Response(body, headers=NO_STORE)
 
 
-class SigningSecretRevoke(SigningSecretObjectView):
-    """Revoke the signing secret now. The very next request signed with it fails."""
-
-    @extend_schema(
+@extend_schema_view(
+    post=extend_schema(
         operation_id="signing_secrets_revoke", request=KeyRevokeSerializer, responses=SigningSecretSerializer
     )
-    def post(self, request: Request, ident: str) -> Response:
-        secret = self.get_secret(request, ident)
-        data = KeyRevokeSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        secret = services.signing_secret_revoke(
-            secret=secret,
-            actor=caller_for(request).actor,
-            reason=data.validated_data["reason"],
-            request=request._request,
-        )
-        return Response(SigningSecretSerializer(secret).data)
+)
+class SigningSecretRevoke(SigningSecretObjectView, CredentialRevoke):
+    """Revoke the signing secret now. The very next request signed with it fails."""
+
+    revoke = services.signing_secret_revoke
 
 
 # --- certificate authorities ---------------------------------------------------------------------
@@ -298,51 +352,30 @@ class ClientCertificateListCreate(GenericAPIView[ClientCertificate]):
         return Response(ClientCertificateSerializer(cert).data, status=status.HTTP_201_CREATED)
 
 
-class ClientCertificateObjectView(APIView):
-    permission_classes = [ManagementAccess]
-    required_scopes = SCOPES
-
-    def get_certificate(self, request: Request, ident: str) -> ClientCertificate:
-        return client_certificate_for_org(caller_for(request).organization, ident[:40])
+class ClientCertificateObjectView(CredentialObjectView):
+    lookup = client_certificate_for_org
+    serializer = ClientCertificateSerializer
+    target = "certificate"
 
 
-class ClientCertificateDetail(ClientCertificateObjectView):
+@extend_schema_view(
+    get=extend_schema(operation_id="client_certificates_retrieve", responses=ClientCertificateSerializer),
+    patch=extend_schema(
+        operation_id="client_certificates_update", request=KeyUpdateSerializer, responses=ClientCertificateSerializer
+    ),
+)
+class ClientCertificateDetail(ClientCertificateObjectView, CredentialDetail):
     """Read one client certificate, or change its name, networks, expiry, limit, or narrow its scopes."""
 
-    @extend_schema(operation_id="client_certificates_retrieve", responses=ClientCertificateSerializer)
-    def get(self, request: Request, ident: str) -> Response:
-        return Response(ClientCertificateSerializer(self.get_certificate(request, ident)).data)
-
-    @extend_schema(
-        operation_id="client_certificates_update", request=KeyUpdateSerializer, responses=ClientCertificateSerializer
-    )
-    def patch(self, request: Request, ident: str) -> Response:
-        cert = self.get_certificate(request, ident)
-        data = KeyUpdateSerializer(data=request.data, partial=True)
-        data.is_valid(raise_exception=True)
-        try:
-            cert = services.client_certificate_update(
-                certificate=cert, actor=caller_for(request).actor, request=request._request, **data.validated_data
-            )
-        except KeyConflict as exc:
-            raise _conflict(exc) from exc
-        return Response(ClientCertificateSerializer(cert).data)
+    update = services.client_certificate_update
 
 
-class ClientCertificateRevoke(ClientCertificateObjectView):
-    """Revoke the client certificate now. The very next request with it fails."""
-
-    @extend_schema(
+@extend_schema_view(
+    post=extend_schema(
         operation_id="client_certificates_revoke", request=KeyRevokeSerializer, responses=ClientCertificateSerializer
     )
-    def post(self, request: Request, ident: str) -> Response:
-        cert = self.get_certificate(request, ident)
-        data = KeyRevokeSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        cert = services.client_certificate_revoke(
-            certificate=cert,
-            actor=caller_for(request).actor,
-            reason=data.validated_data["reason"],
-            request=request._request,
-        )
-        return Response(ClientCertificateSerializer(cert).data)
+)
+class ClientCertificateRevoke(ClientCertificateObjectView, CredentialRevoke):
+    """Revoke the client certificate now. The very next request with it fails."""
+
+    revoke = services.client_certificate_revoke

@@ -46,6 +46,16 @@ def error_text(exc: Exception) -> str:
     return " ".join(getattr(exc, "messages", [str(exc)]))
 
 
+def attempt(request: HttpRequest, service: Callable[..., Any], **arguments: Any) -> Any | None:
+    """Call `service(actor=<the signed-in person>, request=request, **arguments)`. When the rules refuse
+    (ValidationError or KeyConflict), flash the reason and return None; services never return None."""
+    try:
+        return service(actor=request.user, request=request, **arguments)
+    except (ValidationError, KeyConflict) as exc:
+        messages.error(request, error_text(exc))
+        return None
+
+
 def no_store(response: HttpResponse) -> HttpResponse:
     """A page that shows a secret: no cache anywhere may keep it."""
     response["Cache-Control"] = "no-store, no-cache, must-revalidate, private"
