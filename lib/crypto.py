@@ -39,7 +39,7 @@ LEGACY_KEYS_SCHEME = "aesgcm"
 NONCE_BYTES = 12
 _KEY_ID = re.compile(r"^[A-Za-z0-9]{1,16}$")
 _LEGACY_INFO = b"keyhouse keys encryption at rest v1"
-# Only for DEBUG (config/settings.py defaults to it); system check lib.E002 refuses it in production.
+# Only for DEBUG (config/settings/ defaults to it); system check lib.E002 refuses it in production.
 # The same bytes as the old webhook development key, so a development database keeps its webhook secrets.
 DEV_KEYS = "dev:ZGV2LW9ubHkta2V5LWRvLW5vdC11c2UtaW4tcHJvZCE="
 _DEV_KEY = base64.b64decode(DEV_KEYS.partition(":")[2])

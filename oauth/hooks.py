@@ -1,4 +1,4 @@
-"""Callables that config/settings.py hands to DOT directly (DOT does not import these by path).
+"""Callables that config/settings/ hands to DOT directly (DOT does not import these by path).
 
 They import models only when called, because settings load before the app registry.
 """

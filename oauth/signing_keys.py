@@ -1,4 +1,4 @@
-"""RSA signing keys for ID tokens and JWT access tokens, as PEM text (loaded by config/settings.py).
+"""RSA signing keys for ID tokens and JWT access tokens, as PEM text (loaded by config/settings/).
 
 Kept free of Django models so settings can import it. The active key signs; inactive keys stay in
 the JWKS so tokens signed before a rotation still verify until they expire (docs/oauth.md).
