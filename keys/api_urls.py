@@ -3,7 +3,6 @@ from __future__ import annotations
 from django.urls import URLPattern, path
 
 from keys.apikeys import api
-from keys.apikeys import api as api_jobs
 from keys.core import api as api_credentials
 
 app_name = "keys_api"
@@ -35,7 +34,7 @@ urlpatterns = [
     path("keys/<str:key_id>/disable", api.KeyDisable.as_view(), name="key_disable"),
     path("keys/<str:key_id>/enable", api.KeyEnable.as_view(), name="key_enable"),
     # Scheduled rotation (docs/jobs.md); usage alerts are monitoring/api_urls.py.
-    path("keys/<str:key_id>/rotation-policy", api_jobs.KeyRotationPolicy.as_view(), name="key_rotation_policy"),
+    path("keys/<str:key_id>/rotation-policy", api.KeyRotationPolicy.as_view(), name="key_rotation_policy"),
     # HMAC signing secrets and mTLS client certificates (docs/signing.md, docs/mtls.md).
     *_credential_paths("signing-secrets", "signing_secret", "SigningSecret", actions=("rotate", "revoke")),
     *_credential_paths("client-certificates", "client_certificate", "ClientCertificate", actions=("revoke",)),

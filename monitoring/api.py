@@ -15,7 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.api import caller_for
-from keys.apikeys.api import ManagementAccess, _conflict
+from keys.core.api import ManagementAccess, _conflict
 from keys.core.errors import KeyConflict
 from monitoring.models import Alert, AlertKind, AlertStatus
 from monitoring.selectors import alert_for_org, alerts_for_org

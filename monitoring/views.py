@@ -9,8 +9,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from keys.apikeys.views import _member
 from keys.core.errors import KeyConflict
+from keys.core.views import member as _member
 from monitoring.models import AlertKind, AlertStatus
 from monitoring.selectors import alert_counts, alert_for_org, alerts_for_org
 from monitoring.services import alerts

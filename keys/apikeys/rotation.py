@@ -24,7 +24,7 @@ from django.utils import timezone
 from accounts.models import Organization, User
 from accounts.outbox import email_queue, recipients_for
 from keys.apikeys.sealed import rotation_audit as _audit
-from keys.apikeys.sealed import sealed_secret_reveal, sealed_secrets_expire
+from keys.apikeys.sealed import sealed_secrets_expire
 from keys.apikeys.services import KIND as KEY_KIND
 from keys.apikeys.services import MAX_GRACE, key_roll
 from keys.core import lifecycle as core
@@ -34,8 +34,6 @@ from keys.models import APIKey, KeyStatus, RotationPolicy, SealedSecret
 from lib import crypto
 from lib.jobs import enqueue_on_commit
 from webhooks.services import publish
-
-__all__ = ["sealed_secret_reveal", "sealed_secrets_expire"]
 
 logger = logging.getLogger(__name__)
 

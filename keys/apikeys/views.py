@@ -18,7 +18,7 @@ from accounts.models import Membership
 from audit.models import AuditEvent
 from keys import scopes as scope_registry
 from keys import services
-from keys.apikeys import rotation, tokens
+from keys.apikeys import rotation, sealed, tokens
 from keys.apikeys.forms import (
     KeyCreateForm,
     KeyEditForm,
@@ -261,7 +261,7 @@ def successor_reveal(request: HttpRequest, slug: str, key_id: str) -> HttpRespon
         messages.error(request, _form_errors(form))
         return _back(slug, key.id)
     try:
-        plaintext = rotation.sealed_secret_reveal(key=key, actor=request.user, request=request)  # type: ignore[arg-type]
+        plaintext = sealed.sealed_secret_reveal(key=key, actor=request.user, request=request)  # type: ignore[arg-type]
     except KeyConflict as exc:
         messages.error(request, str(exc))
         return _back(slug, key.id)

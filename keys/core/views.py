@@ -21,8 +21,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from accounts.models import Membership
-from accounts.portal import apply_errors, form_errors
-from accounts.selectors import membership_for
+from accounts.portal import apply_errors, form_errors, member_or_404
 from audit.models import AuditEvent
 from keys import scopes as scope_registry
 from keys.apikeys.forms import KeyEditForm, KeyRevokeForm, scopes_from_grid
@@ -35,8 +34,7 @@ PAGE_SIZE = 25
 
 def member(request: HttpRequest, slug: str, *, write: bool = False) -> Membership:
     """The caller's membership of the organization `slug` (404 for outsiders); `write` also checks the role."""
-    membership = membership_for(request.user, slug)  # type: ignore[arg-type]
-    request.session["org"] = membership.organization.slug
+    membership = member_or_404(request, slug)
     if write:
         require_write(membership)  # the role half of the one rule; the service checks the rest
     return membership

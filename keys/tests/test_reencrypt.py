@@ -19,7 +19,8 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.core.management import CommandError, call_command
 
 from audit.models import AuditEvent
-from keys.apikeys.rotation import rotation_policy_set, rotation_run, sealed_secret_reveal
+from keys.apikeys.rotation import rotation_policy_set, rotation_run
+from keys.apikeys.sealed import sealed_secret_reveal
 from keys.models import APIKey, SealedSecret, SigningSecret
 from keys.services import Code, key_check, signing_secret_create, signing_secret_rotate
 from keys.signing.services import candidate_secrets
