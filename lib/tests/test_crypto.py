@@ -95,5 +95,5 @@ def test_the_development_key_is_refused_outside_debug_as_e002(settings) -> None:
 def test_settings_default_to_the_one_development_key_this_module_refuses() -> None:
     from pathlib import Path
 
-    settings_py = Path(__file__).resolve().parents[2] / "config" / "settings.py"
+    settings_py = Path(__file__).resolve().parents[2] / "config" / "settings" / "credentials.py"
     assert f'ENCRYPTION_KEYS = "{crypto.DEV_KEYS}"' in settings_py.read_text()
