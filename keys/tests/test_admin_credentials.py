@@ -8,6 +8,7 @@ from audit.models import AuditEvent
 from keys.models import CertificateAuthority, ClientCertificate, KeyStatus, SigningSecret
 from keys.services import certificate_authority_register, client_certificate_register, signing_secret_create
 from keys.tests.pki import make_ca, make_cert
+from lib.tests.admin import admin_change_url
 
 pytestmark = pytest.mark.django_db
 
@@ -26,11 +27,11 @@ def test_lists_and_detail_pages_never_show_a_secret(admin_client, everything, or
     secret, plaintext, ca, cert = everything
     for url in (
         "/admin/keys/signingsecret/",
-        f"/admin/keys/signingsecret/{secret.pk}/change/",
+        admin_change_url(secret),
         "/admin/keys/clientcertificate/",
-        f"/admin/keys/clientcertificate/{cert.pk}/change/",
+        admin_change_url(cert),
         "/admin/keys/certificateauthority/",
-        f"/admin/keys/certificateauthority/{ca.pk}/change/",
+        admin_change_url(ca),
     ):
         page = admin_client.get(url)
         assert page.status_code == 200, url

@@ -12,6 +12,7 @@ from keys.apikeys.rotation import rotation_policy_set, rotation_run
 from keys.models import APIKey, SealedSecret
 from keys.tests.jobs_helpers import NOW
 from lib import crypto
+from lib.tests.admin import admin_change_url
 from monitoring.models import Alert, AlertKind, AlertStatus, UsageBucket
 from monitoring.services import expiry_notices_run
 from monitoring.tests.helpers import networks
@@ -39,7 +40,7 @@ def test_every_jobs_admin_page_renders_and_never_shows_a_sealed_secret(admin_cli
         listing = admin_client.get(f"/admin/{model}/")
         assert listing.status_code == 200, model
         first = listing.context["cl"].result_list[0]
-        detail = admin_client.get(f"/admin/{model}/{first.pk}/change/")
+        detail = admin_client.get(admin_change_url(first))
         assert detail.status_code == 200, model
         for page in (listing, detail):
             assert secret.encode() not in page.content and sealed.ciphertext.encode() not in page.content

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from audit.models import AuditEvent
+from lib.tests.admin import admin_change_url
 from webhooks import services
 from webhooks.models import Delivery, DeliveryStatus, DisabledReason, Endpoint, EndpointSecret
 from webhooks.tests.helpers import Reply, run_due
@@ -26,13 +27,13 @@ def test_every_webhook_admin_page_renders_read_only_without_secrets(
     pages = [
         "/admin/webhooks/",
         "/admin/webhooks/endpoint/",
-        f"/admin/webhooks/endpoint/{endpoint.pk}/change/",
+        admin_change_url(endpoint),
         "/admin/webhooks/message/",
-        f"/admin/webhooks/message/{message.pk}/change/",
+        admin_change_url(message),
         "/admin/webhooks/delivery/",
-        f"/admin/webhooks/delivery/{delivery.pk}/change/",
+        admin_change_url(delivery),
         "/admin/webhooks/attempt/",
-        f"/admin/webhooks/attempt/{attempt.pk}/change/",
+        admin_change_url(attempt),
         "/admin/webhooks/endpoint/?q=hook&is_enabled__exact=1",
     ]
     for url in pages:
