@@ -41,6 +41,8 @@ OAUTH_ACCESS_TOKEN_FORMAT = env_str("OAUTH_ACCESS_TOKEN_FORMAT", "jwt") or "jwt"
 # Token endpoint requests allowed per client IP each minute; device user-code tries per user.
 OAUTH_TOKEN_RATE_PER_MINUTE = env_int("OAUTH_TOKEN_RATE_PER_MINUTE", 1200)
 OAUTH_DEVICE_CODE_TRIES_PER_MINUTE = env_int("OAUTH_DEVICE_CODE_TRIES_PER_MINUTE", 10)
+# Failed client authentications per client_id each minute at /o/token/ before they are answered 429.
+OAUTH_CLIENT_FAILURES_PER_MINUTE = env_int("OAUTH_CLIENT_FAILURES_PER_MINUTE", 20)
 
 
 def _oauth_scopes() -> dict[str, str]:
