@@ -10,6 +10,7 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
+from accounts import lockout
 from accounts.models import Role, User
 from accounts.services import password_reset_allowed, password_reset_queue, sudo_confirm, sudo_is_active
 from audit.services import client_ip
@@ -21,10 +22,8 @@ class SignupForm(forms.Form):
     password = forms.CharField(widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}), strip=False)
 
     def clean_email(self) -> str:
-        email = self.cleaned_data["email"].strip().lower()
-        if User.objects.filter(email__iexact=email).exists():
-            raise ValidationError("An account with this email already exists. Log in or reset your password.")
-        return email
+        # Never say here whether the address has an account: accounts.services.signup_request answers alike.
+        return str(self.cleaned_data["email"]).strip().lower()
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -39,9 +38,26 @@ class SignupForm(forms.Form):
 
 
 class EmailAuthenticationForm(AuthenticationForm):
+    """Log in by email, under the lockout policy of accounts.lockout (axes adds the per-address locks)."""
+
     username = forms.EmailField(
         label="Email", widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
     )
+
+    def clean(self) -> dict[str, Any]:
+        email = self.cleaned_data.get("username")
+        ip = client_ip(self.request) if self.request is not None else None
+        if email and lockout.account_locked(email, ip):
+            raise ValidationError(lockout.ACCOUNT_LOCKED_MESSAGE, code="account_locked")
+        try:
+            data = super().clean()
+        except ValidationError as exc:
+            if email and exc.code == "invalid_login":
+                lockout.failure_record(email)
+            raise
+        if email:
+            lockout.success_record(email, ip)
+        return data
 
 
 class ThrottledPasswordResetForm(PasswordResetForm):

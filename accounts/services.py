@@ -10,6 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import authenticate
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.tokens import default_token_generator
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -45,6 +46,35 @@ def user_signup(*, email: str, password: str, name: str = "", request: HttpReque
         organization_create(user=user, name=org_name, personal=True, request=request)
         audit_record(action="user.signup", actor=user, target_type="user", target_id=str(user.pk), request=request)
     return user
+
+
+def signup_request(*, email: str, password: str, name: str = "", request: HttpRequest | None = None) -> None:
+    """Sign-up that answers the same whether or not `email` has an account (issue 10), as password reset does.
+
+    A new address gets its account and a welcome email; an address that has one gets a notice
+    instead (someone tried to sign up with it; log in or reset the password), and its account is
+    left alone. Both pay one password hash, so the answer takes as long either way. Nobody is logged
+    in here: the caller shows everyone the same "check your email" page.
+    """
+    email = email.strip().lower()
+    existing = User.objects.filter(email__iexact=email).first()
+    if existing is None:
+        try:
+            with transaction.atomic():
+                user = user_signup(email=email, password=password, name=name, request=request)
+                email_queue(
+                    organization=None, template="signup_welcome", context={"name": name}, recipients=[user.email]
+                )
+            return
+        except IntegrityError:  # a concurrent sign-up took the address first: answer as for an existing one
+            existing = User.objects.filter(email__iexact=email).first()
+    make_password(password)  # the work a new account costs, so timing tells nothing
+    # One notice an hour per address at most: sign-up must not become a way to flood someone's inbox.
+    notice_key = f"signup-notice:{hashlib.sha256(email.encode()).hexdigest()}"
+    if existing is not None and existing.is_active and cache.add(notice_key, 1, timeout=3600):
+        email_queue(
+            organization=None, template="signup_existing", context={"name": existing.name}, recipients=[existing.email]
+        )
 
 
 def organization_create(

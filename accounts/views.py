@@ -6,7 +6,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -14,7 +13,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
@@ -41,25 +40,31 @@ def home(request: HttpRequest) -> HttpResponse:
     return redirect("keys:dashboard", slug=org.slug)
 
 
+SIGNUP_SENT = (
+    "Thanks! We sent you an email. If the address was new, your account is ready: log in below. "
+    "If you already had an account, the email tells you how to get back in."
+)
+
+
 @sensitive_post_parameters("password")
 def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("accounts:home")
     form = forms.SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = services.user_signup(
+        # The same answer whether or not the address has an account (the email says which).
+        services.signup_request(
             email=form.cleaned_data["email"],
             password=form.cleaned_data["password"],
             name=form.cleaned_data["name"],
             request=request,
         )
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        services.sudo_open(request)
-        messages.success(request, "Welcome! Your team is ready; create your first API key.")
+        messages.success(request, SIGNUP_SENT)
+        login_url = reverse("accounts:login")
         next_url = request.GET.get("next", "")
         if next_url and url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
-            return redirect(next_url)
-        return redirect("accounts:home")
+            login_url += "?" + urlencode({"next": next_url})
+        return redirect(login_url)
     return render(request, "accounts/signup.html", {"form": form})
 
 

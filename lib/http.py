@@ -7,7 +7,9 @@ goes out with `no-store` (and `Pragma: no-cache` for HTTP/1.0 caches, as RFC 674
 
 from __future__ import annotations
 
+import re
 from typing import TypeVar
+from urllib.parse import urlsplit
 
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpResponseBase
@@ -16,6 +18,13 @@ from django.http import Http404, HttpResponseBase
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 # Portal pages add the directives older browsers need before they stop keeping a page in history.
 PAGE_NO_STORE = "no-store, no-cache, must-revalidate, private"
+
+# A host as it may appear in a CSP source: DNS labels (IDNA-encoded) or a bracketed IPv6 literal.
+_CSP_HOST = re.compile(
+    r"[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?)*|\[[0-9a-f:.]+\]"
+)
+# Characters that end or split a CSP directive or source list, or a header value.
+HEADER_UNSAFE = frozenset(";,'\"\\ \t\r\n\x0b\x0c")
 
 ResponseT = TypeVar("ResponseT", bound=HttpResponseBase)
 ModelT = TypeVar("ModelT", bound=Model)
@@ -26,6 +35,27 @@ def no_store(response: ResponseT) -> ResponseT:
     response["Cache-Control"] = PAGE_NO_STORE
     response["Pragma"] = "no-cache"
     return response
+
+
+def csp_origin(url: str, *, schemes: tuple[str, ...] = ("https",)) -> str | None:
+    """`scheme://host[:port]` of `url`, rebuilt from its parsed parts, for a Content-Security-Policy source
+    list; None when the URL could widen the policy beyond one origin (a `;` or `,` that would start
+    another directive, quotes, whitespace, credentials, an odd host or scheme). User data is never spliced
+    into a header as given: only this normalised origin is."""
+    if not url or any(ch in HEADER_UNSAFE for ch in url) or not url.isascii():
+        return None
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return None
+    host = parts.hostname or ""
+    if parts.scheme not in schemes or parts.username is not None or "@" in parts.netloc:
+        return None
+    if not _CSP_HOST.fullmatch(host if ":" not in host else f"[{host}]"):
+        return None
+    shown = f"[{host}]" if ":" in host else host
+    return f"{parts.scheme}://{shown}" + (f":{port}" if port is not None else "")
 
 
 def bearer_token(authorization: str | None) -> str | None:

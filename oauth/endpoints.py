@@ -11,10 +11,11 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote_plus, urlsplit
 
 from django import forms
 from django.conf import settings
@@ -32,7 +33,7 @@ from oauthlib.common import Request as OauthlibRequest
 
 from audit.services import client_ip
 from keys.certificates.mtls import presented_certificate, request_certificate, request_certificate_thumbprint
-from lib.http import bearer_token
+from lib.http import bearer_token, csp_origin
 from lib.ratelimit import hit
 from oauth import scopes as oauth_scopes
 from oauth import services
@@ -65,11 +66,14 @@ def page_csp(application: Application | None, *, consent: bool = False) -> str:
     policy = CSP
     if application is None:
         return policy
-    if application.logo_url:
-        host = urlsplit(application.logo_url).netloc
-        policy = policy.replace("img-src 'self' data:", f"img-src 'self' data: https://{host}")
+    # Only origins rebuilt by csp_origin reach the header: a logo URL like
+    # `https://logo.example;frame-ancestors https:;x/logo.png` once added a directive of its own.
+    logo = csp_origin(application.logo_url) if application.logo_url else None
+    if logo:
+        policy = policy.replace("img-src 'self' data:", f"img-src 'self' data: {logo}")
     if consent:
-        origins = sorted({f"{p.scheme}://{p.netloc}" for p in map(urlsplit, application.redirect_uri_list)})
+        found = {csp_origin(uri, schemes=("https", "http")) for uri in application.redirect_uri_list}
+        origins = sorted(origin for origin in found if origin)
         policy = policy.replace("form-action 'self'", " ".join(["form-action 'self'", *origins]))
     return policy
 
@@ -85,6 +89,37 @@ def _rate_limited(request: HttpRequest, endpoint: str) -> JsonResponse | None:
     return response
 
 
+def _presented_client_id(request: HttpRequest) -> str:
+    """The client_id a token request names (HTTP Basic first, then the form), for the failure counter only."""
+    scheme, _, value = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
+    if scheme == "Basic" and value.isascii():
+        try:
+            return unquote_plus(base64.b64decode(value).decode("utf-8").partition(":")[0])[:100]
+        except ValueError:  # binascii.Error and UnicodeDecodeError are ValueErrors
+            return ""
+    return str(request.POST.get("client_id", ""))[:100]
+
+
+def _count_client_failure(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    """Count a failed client authentication per client_id, like failed API keys per key id; past
+    OAUTH_CLIENT_FAILURES_PER_MINUTE the failure is answered 429. A right secret is never refused, so
+    nobody can lock a client out by failing on purpose (secrets carry 256 random bits)."""
+    failed = response.status_code == 401 or (
+        response.status_code == 400 and b'"invalid_client"' in getattr(response, "content", b"")
+    )
+    client_id = _presented_client_id(request) if failed else ""
+    if not client_id:
+        return response
+    window = hit(f"oauth:client-failures:{client_id}", settings.OAUTH_CLIENT_FAILURES_PER_MINUTE)
+    if window.allowed:
+        return response
+    limited = oauth_error("slow_down", "Too many failed attempts for this client.", status=429)
+    limited["Retry-After"] = str(window.reset)
+    for name, value in window.headers().items():
+        limited[name] = value
+    return limited
+
+
 class ConsentForm(AllowForm):
     """DOT's form, except that a request for no scope at all can still be approved."""
 
@@ -96,6 +131,16 @@ class AuthorizationView(dot_views.AuthorizationView):
 
     template_name = "oauth/authorize.html"
     form_class = ConsentForm
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        # DOT lets the client's `approval_prompt=auto` override REQUEST_APPROVAL_PROMPT="force" and skip
+        # the screen for scopes granted before. Consent is the person's, not the client's, to skip:
+        # the setting decides (docs/oauth.md), so the parameter is dropped before DOT reads it.
+        if "approval_prompt" in request.GET:
+            query = request.GET.copy()
+            query.pop("approval_prompt")
+            request.GET = query  # type: ignore[assignment]
+        return super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
@@ -145,8 +190,8 @@ class TokenView(dot_views.TokenView):
                 return oauth_error("invalid_grant", "Unknown or expired device code.")
             response = self.device_flow_token_response(request, device_code)
             response["Cache-Control"] = "no-store"
-            return response
-        return self.authorization_flow_token_response(request)
+            return _count_client_failure(request, response)
+        return _count_client_failure(request, self.authorization_flow_token_response(request))
 
 
 @method_decorator(csrf_exempt, name="dispatch")

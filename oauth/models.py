@@ -199,3 +199,30 @@ class CertificateBinding(models.Model):
     def confirmation(self) -> dict[str, str]:
         """The `cnf` member (RFC 8705 section 3.1) for this binding."""
         return {"x5t#S256": self.thumbprint}
+
+
+class RedeemedCode(models.Model):
+    """An authorization code that was exchanged, and what it was exchanged for (issue 10).
+
+    DOT deletes the code's Grant row on use, so a second exchange could only be refused. RFC 6749
+    section 4.1.2 and RFC 9700 section 4.5.1 ask for more: revoke every token already issued from
+    the code. This row remembers them (the first access token and its refresh-token family), by
+    the code's SHA-256, never the code itself. The hourly cleanup drops rows once the refresh
+    tokens they point to could no longer be alive.
+    """
+
+    code_hash: models.CharField[Any, Any] = models.CharField(max_length=64, db_index=True)
+    application: models.ForeignKey[Any, Any] = models.ForeignKey(
+        settings.OAUTH2_PROVIDER_APPLICATION_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    access_token: models.ForeignKey[Any, Any] = models.ForeignKey(
+        settings.OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    token_family: models.UUIDField[Any, Any] = models.UUIDField(null=True, blank=True)
+    created_at: models.DateTimeField[Any, Any] = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = "redeemed authorization code"
+
+    def __str__(self) -> str:
+        return f"code {self.code_hash[:12]}…"

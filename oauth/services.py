@@ -5,6 +5,7 @@ Each runs in one transaction and records exactly one audit event.
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from datetime import timedelta
 from typing import Any
@@ -26,7 +27,7 @@ from oauth2_provider.settings import oauth2_settings
 from accounts.models import Organization, User
 from audit.services import audit_record
 from oauth import validation as v
-from oauth.models import Application
+from oauth.models import Application, RedeemedCode
 from webhooks.services import publish
 
 MAX_GRACE = timedelta(days=30)
@@ -304,6 +305,41 @@ def refresh_token_revoke(*, token: Any, actor: User | None, request: HttpRequest
             target_id=token.pk,
             user=token.user.email if token.user_id else None,
         )
+
+
+def code_hash(code: str) -> str:
+    return hashlib.sha256(code.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def code_redeemed(*, application: Application, code: str, access_token: Any) -> RedeemedCode:
+    """Remember what an authorization code was exchanged for, so a replay can revoke it (RedeemedCode)."""
+    return RedeemedCode.objects.create(code_hash=code_hash(code), application=application, access_token=access_token)
+
+
+def code_reuse_revoke(*, application: Application, code: str, request: HttpRequest | None = None) -> int:
+    """An exchanged code came back: revoke every token issued from it, refresh tokens and their
+    successors included (RFC 6749 section 4.1.2, RFC 9700 section 4.5.1). Returns how many exchanges
+    it undid; 0 for a code that was never exchanged (unknown or merely expired)."""
+    with transaction.atomic():
+        rows = list(RedeemedCode.objects.filter(application=application, code_hash=code_hash(code)))
+        for row in rows:
+            # The family holds every refresh token rotated from the first one, and their access tokens.
+            get_refresh_token_model().revoke_family(row.token_family)
+            if row.access_token_id is not None:
+                # Deleting the row is DOT's revocation; IssuedJWT's cascade puts a JWT's jti on the deny list.
+                get_access_token_model().objects.filter(pk=row.access_token_id).delete()
+        if rows:
+            _record("oauth_code.reused", application, None, request, exchanges=len(rows))
+            RedeemedCode.objects.filter(pk__in=[row.pk for row in rows]).update(access_token=None)
+    return len(rows)
+
+
+def redeemed_codes_prune() -> int:
+    """Forget exchanges whose refresh tokens are surely dead (their idle expiry plus the access token's life)."""
+    idle = oauth2_settings.REFRESH_TOKEN_EXPIRE_SECONDS or 0
+    horizon = timedelta(seconds=idle + oauth2_settings.ACCESS_TOKEN_EXPIRE_SECONDS) if idle else timedelta(days=90)
+    deleted, _ = RedeemedCode.objects.filter(created_at__lt=timezone.now() - horizon).delete()
+    return deleted
 
 
 def consent_record(

@@ -28,6 +28,7 @@ from jwcrypto import jws
 from jwcrypto.common import JWException, base64url_decode
 from oauth2_provider.settings import oauth2_settings
 
+from lib import jsonlimit
 from oauth.binding import CNF_METHOD, confirmation, oauthlib_request_thumbprint
 from oauth.jwks import ALGORITHM, keyset
 
@@ -36,6 +37,8 @@ ACCEPTED_TYPES = frozenset({"at+jwt", "application/at+jwt"})
 ALLOWED_HEADER = frozenset({"alg", "typ", "kid"})
 REQUIRED_CLAIMS = ("iss", "sub", "aud", "client_id", "scope", "jti", "iat", "exp")
 MAX_TOKEN_LENGTH = 8192
+# Time claims must fall before 2100-01-01: a larger `exp` (1e18) would overflow datetime (issue 10).
+MAX_TIMESTAMP = 4_102_444_800
 # Tolerated clock difference between nodes for `iat`/`nbf` (never for `exp`).
 CLOCK_SKEW = 5
 _REVOKED = "oauth:revoked-jti:"
@@ -112,7 +115,8 @@ def generate_access_token(request: Any) -> str:
 
 def _json_part(part: str) -> dict[str, Any]:
     try:
-        value = json.loads(base64url_decode(part))
+        # A header or payload nested 1,000 levels deep fits in MAX_TOKEN_LENGTH: parse with the depth limit.
+        value = jsonlimit.loads(base64url_decode(part))
     except (ValueError, TypeError, UnicodeDecodeError) as exc:
         raise InvalidToken("undecodable part") from exc
     if not isinstance(value, dict):
@@ -124,6 +128,8 @@ def _int_claim(claims: dict[str, Any], name: str) -> int:
     value = claims.get(name)
     if not isinstance(value, int) or isinstance(value, bool):
         raise InvalidToken(f"{name} is not an integer")
+    if not 0 <= value < MAX_TIMESTAMP:
+        raise InvalidToken(f"{name} is out of range")
     return value
 
 
@@ -136,6 +142,9 @@ def verify_access_token(token: str, *, now: float | None = None) -> AccessTokenC
     if set(header) - ALLOWED_HEADER:
         # No crit, jku, jwk, x5u or x5c: keys come only from our own set.
         raise InvalidToken(f"unexpected header fields {sorted(set(header) - ALLOWED_HEADER)}")
+    if any(not isinstance(header.get(name, ""), str) for name in ALLOWED_HEADER):
+        # `"alg": ["RS256"]` or an object is not a name: refuse it before any set lookup (issue 10).
+        raise InvalidToken("header fields must be strings")
     if header.get("alg") not in ACCEPTED_ALGORITHMS:
         raise InvalidToken(f"algorithm {header.get('alg')!r} not allowed")
     if str(header.get("typ", "")).lower() not in ACCEPTED_TYPES:

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from keys import scopes as scope_registry
+from lib.http import csp_origin
 from oauth.models import LOOPBACK_HOSTS, Application
 
 MAX_NAME = 100
@@ -123,6 +124,9 @@ def clean_https_url(value: Any, field: str) -> str:
         raise ValidationError({field: "Not a valid URL."}) from None
     if parts.scheme != "https" or not parts.hostname or parts.username is not None or "@" in parts.netloc:
         raise ValidationError({field: "Use an https:// URL."})
+    if csp_origin(value.strip()) is None:
+        # The logo's origin goes into the consent page's CSP: `;`, `,`, quotes or spaces could add directives.
+        raise ValidationError({field: "Use a plain https:// URL: no spaces, quotes, commas or semicolons."})
     return value.strip()
 
 

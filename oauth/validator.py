@@ -13,7 +13,6 @@
 from __future__ import annotations
 
 import base64
-import binascii
 import logging
 from typing import Any
 from urllib.parse import unquote_plus
@@ -23,6 +22,7 @@ from oauth2_provider.models import get_device_grant_model
 from oauth2_provider.oauth2_validators import OAuth2Validator as DOTValidator
 from oauthlib.oauth2.rfc6749 import errors
 
+from oauth import services
 from oauth.binding import bound_thumbprint, oauthlib_request_thumbprint, same_certificate
 from oauth.models import Application, CertificateBinding, IssuedJWT
 
@@ -37,8 +37,9 @@ def _presented_credentials(request: Any) -> tuple[str | None, str | None]:
     scheme, _, value = auth.partition(" ")
     if scheme == "Basic" and value:
         try:
+            # Non-ASCII text makes b64decode raise a plain ValueError, not binascii.Error.
             decoded = base64.b64decode(value, validate=True).decode()
-        except (binascii.Error, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError):
             return None, None
         client_id, sep, secret = decoded.partition(":")
         if not sep:
@@ -51,6 +52,16 @@ class OAuth2Validator(DOTValidator):
     """DOT's validator with secret rotation grace, JWT bookkeeping, one-time device codes and OIDC claims."""
 
     # --- client authentication -----------------------------------------------------------------
+
+    def _authenticate_basic_auth(self, request: Any) -> bool:
+        # DOT's own parsing (3.4.1) lets base64.b64decode raise ValueError on non-ASCII credentials
+        # (`Basic \xc3\xa9`), a 500 at /o/token/, /o/introspect/ and /o/revoke_token/; reported
+        # upstream. Such credentials can never be right: refuse them here, as a failed authentication.
+        value = self._extract_basic_auth(request)
+        if value is not None and not value.isascii():
+            logger.info("client authentication refused: non-ASCII Basic credentials")
+            return False
+        return bool(super()._authenticate_basic_auth(request))
 
     def _check_secret(self, provided_secret: str, stored_secret: str) -> bool:
         # An app with no stored secret (a public client) must never pass secret authentication:
@@ -109,12 +120,35 @@ class OAuth2Validator(DOTValidator):
         if not claimed:
             raise errors.InvalidGrantError(description="Unknown, used or unapproved device code.", request=request)
 
+    # --- authorization-code replay ---------------------------------------------------------------
+
+    def validate_code(self, client_id: str, code: str, client: Any, request: Any, *args: Any, **kwargs: Any) -> bool:
+        if super().validate_code(client_id, code, client, request, *args, **kwargs):
+            return True
+        if isinstance(client, Application) and services.code_reuse_revoke(application=client, code=code):
+            logger.warning("authorization code replayed: its tokens are revoked (client %s)", client.client_id)
+        return False
+
+    def invalidate_authorization_code(self, client_id: str, code: str, request: Any, *args: Any, **kwargs: Any) -> None:
+        try:
+            super().invalidate_authorization_code(client_id, code, request, *args, **kwargs)
+        except errors.InvalidGrantError:
+            # Two exchanges raced past validate_code and both minted tokens; the one that lost the
+            # delete is a replay too, so everything issued from the code goes (its own tokens included).
+            if isinstance(request.client, Application):
+                services.code_reuse_revoke(application=request.client, code=code)
+            raise
+
     # --- tokens --------------------------------------------------------------------------------
 
     def _create_access_token(
         self, expires: Any, request: Any, token: dict[str, Any], source_refresh_token: Any = None
     ) -> Any:
         access_token = super()._create_access_token(expires, request, token, source_refresh_token)
+        if request.grant_type == "authorization_code" and isinstance(request.client, Application):
+            request.redeemed_code = services.code_redeemed(
+                application=request.client, code=request.code, access_token=access_token
+            )
         issued = getattr(request, "issued_jwt", None)
         if issued is not None:
             jti, jwt_expires = issued
@@ -130,6 +164,10 @@ class OAuth2Validator(DOTValidator):
         self, request: Any, refresh_token_code: str, access_token: Any, previous_refresh_token: Any
     ) -> Any:
         refresh_token = super()._create_refresh_token(request, refresh_token_code, access_token, previous_refresh_token)
+        redeemed = getattr(request, "redeemed_code", None)
+        if redeemed is not None:
+            redeemed.token_family = refresh_token.token_family
+            redeemed.save(update_fields=["token_family"])
         thumbprint = oauthlib_request_thumbprint(request)
         # RFC 8705 section 4: a public client has no secret, so only the certificate keeps a stolen
         # refresh token from renewing. Confidential clients authenticate on every refresh (section 7.1).

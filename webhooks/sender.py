@@ -25,45 +25,13 @@ import httpcore
 import httpx
 from django.conf import settings
 
-logger = logging.getLogger("webhooks.delivery")
+from webhooks.addresses import IPAddress, address_allowed, address_decision
 
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
-_NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
+logger = logging.getLogger("webhooks.delivery")
 
 
 class AddressRefused(httpx.ConnectError):
-    """Every address the host resolves to is private, loopback, link-local, CGNAT, metadata or otherwise internal."""
-
-
-def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
-    """The IPv4 address an IPv6 address carries (IPv4-mapped, NAT64 or 6to4), which is what gets reached."""
-    if ip.ipv4_mapped is not None:
-        return ip.ipv4_mapped
-    if any(ip in net for net in _NAT64):
-        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
-    return ip.sixtofour
-
-
-def _allowed_networks() -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
-    return [ipaddress.ip_network(cidr, strict=False) for cidr in getattr(settings, "WEBHOOK_ALLOWED_NETWORKS", [])]
-
-
-def address_allowed(ip: IPAddress) -> bool:
-    """Whether deliveries may connect to `ip`: public unicast only, plus loopback or listed networks when allowed.
-
-    `is_global` is false for RFC 1918, loopback, link-local (which holds the 169.254.169.254 cloud
-    metadata service), CGNAT 100.64/10, unique-local fc00::/7 and the other special ranges.
-    """
-    targets: list[IPAddress] = [ip]
-    if isinstance(ip, ipaddress.IPv6Address):
-        embedded = _embedded_ipv4(ip)
-        if embedded is not None:
-            targets.append(embedded)
-    if any(t in net for t in targets for net in _allowed_networks()):
-        return True
-    if getattr(settings, "WEBHOOK_ALLOW_LOOPBACK", False) and any(t.is_loopback for t in targets):
-        return True
-    return all(t.is_global and not t.is_multicast for t in targets)
+    """Every address the host resolves to is denied by webhooks.addresses (private, loopback, metadata, …)."""
 
 
 def host_refusal(host: str) -> str | None:
@@ -78,7 +46,8 @@ def host_refusal(host: str) -> str | None:
         ip = ipaddress.ip_address(bare.split("%", 1)[0])
     except ValueError:
         return None
-    return None if address_allowed(ip) else "private, loopback and internal addresses are not allowed"
+    decision = address_decision(ip)
+    return None if decision.allowed else f"private, loopback and internal addresses are not allowed ({decision.reason})"
 
 
 class _Deadline:
@@ -134,6 +103,9 @@ class GuardedBackend(httpcore.SyncBackend):
         local_address: str | None = None,
         socket_options: Iterable[Any] | None = None,
     ) -> httpcore.NetworkStream:
+        if not 0 < port < 65536:
+            # Port 0 means "any port" to some stacks; no receiver listens there.
+            raise AddressRefused(f"refused to connect to {host}: port {port} is not allowed")
         try:
             infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
         except (OSError, UnicodeError) as exc:

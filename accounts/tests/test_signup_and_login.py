@@ -12,24 +12,50 @@ from conftest import PASSWORD
 pytestmark = pytest.mark.django_db
 
 
-def test_signup_creates_user_with_argon2_password_and_personal_team(client, settings) -> None:  # type: ignore[no-untyped-def]
+def test_signup_creates_user_with_argon2_password_and_personal_team(
+    client, settings, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
     settings.PASSWORD_HASHERS = importlib.import_module("config.settings").PASSWORD_HASHERS
-    response = client.post("/signup/", {"name": "Dana", "email": "Dana@Example.com", "password": PASSWORD})
-    assert response.status_code == 302
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/signup/", {"name": "Dana", "email": "Dana@Example.com", "password": PASSWORD})
+    assert response.status_code == 302 and response["Location"] == "/login/"
     user = User.objects.get(email="dana@example.com")
     assert user.password.startswith("argon2")
     membership = Membership.objects.get(user=user)
     assert membership.role == Role.OWNER and membership.organization.is_personal
-    assert response["Location"] == "/"
+    assert [m.to for m in mail.outbox] == [["dana@example.com"]] and "account is ready" in mail.outbox[0].subject
+    assert client.post("/login/", {"username": "dana@example.com", "password": PASSWORD}).status_code == 302
     assert client.get("/")["Location"] == f"/orgs/{membership.organization.slug}/"
 
 
-def test_signup_rejects_weak_password_and_duplicate_email(client, alice) -> None:  # type: ignore[no-untyped-def]
+def test_signup_rejects_a_weak_password(client) -> None:  # type: ignore[no-untyped-def]
     weak = client.post("/signup/", {"email": "new@example.com", "password": "123"})
     assert weak.status_code == 200 and b"too short" in weak.content
-    duplicate = client.post("/signup/", {"email": "ALICE@example.com", "password": PASSWORD})
-    assert duplicate.status_code == 200 and b"already exists" in duplicate.content
     assert not User.objects.filter(email="new@example.com").exists()
+
+
+def test_signup_answers_the_same_for_an_existing_email_and_notifies_its_owner(
+    client, alice, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
+    password_before = alice.password
+    with django_capture_on_commit_callbacks(execute=True):
+        new = client.post("/signup/", {"email": "new@example.com", "password": PASSWORD}, follow=True)
+        taken = client.post("/signup/", {"email": "ALICE@example.com", "password": PASSWORD}, follow=True)
+    assert new.redirect_chain == taken.redirect_chain == [("/login/", 302)]
+
+    def page(response) -> bytes:  # type: ignore[no-untyped-def]
+        return re.sub(rb'name="csrfmiddlewaretoken" value="[^"]+"', b"", response.content)
+
+    assert page(new) == page(taken)
+    assert b"already exists" not in taken.content
+    alice.refresh_from_db()
+    assert alice.password == password_before and User.objects.filter(email__iexact="alice@example.com").count() == 1
+    notice = [m for m in mail.outbox if m.to == ["alice@example.com"]]
+    assert len(notice) == 1 and "tried to sign up" in notice[0].subject and "password-reset" in notice[0].body
+    # A second try within the hour answers the same but sends no second notice (no inbox flooding).
+    with django_capture_on_commit_callbacks(execute=True):
+        again = client.post("/signup/", {"email": "alice@example.com", "password": PASSWORD})
+    assert again.status_code == 302 and len([m for m in mail.outbox if m.to == ["alice@example.com"]]) == 1
 
 
 def test_login_by_email_and_logout(client, alice) -> None:  # type: ignore[no-untyped-def]
@@ -40,13 +66,16 @@ def test_login_by_email_and_logout(client, alice) -> None:  # type: ignore[no-un
     assert client.get("/")["Location"] == "/login/"
 
 
-def test_repeated_failed_logins_lock_the_account_out(client, alice) -> None:  # type: ignore[no-untyped-def]
+def test_repeated_failed_logins_lock_the_account_out_from_that_address_only(client, alice) -> None:  # type: ignore[no-untyped-def]
     for _ in range(5):
         client.post("/login/", {"username": "alice@example.com", "password": "wrong"}, REMOTE_ADDR="192.0.2.1")
-    # Even the right password, even from another address, is refused while the account is locked.
-    locked = client.post("/login/", {"username": "alice@example.com", "password": PASSWORD}, REMOTE_ADDR="192.0.2.99")
+    # The attacker's address is locked, even with the right password...
+    locked = client.post("/login/", {"username": "alice@example.com", "password": PASSWORD}, REMOTE_ADDR="192.0.2.1")
     assert locked.status_code == 429
     assert "_auth_user_id" not in client.session
+    # ...but Alice, from her own address, still logs in (issue 10: lockout was a DoS on any known account).
+    mine = client.post("/login/", {"username": "alice@example.com", "password": PASSWORD}, REMOTE_ADDR="192.0.2.99")
+    assert mine.status_code == 302 and "_auth_user_id" in client.session
 
 
 def test_repeated_failures_from_one_ip_lock_that_ip_out(client, alice, charlie) -> None:  # type: ignore[no-untyped-def]

@@ -36,6 +36,7 @@ def test_invitation_round_trip(client, alice, org, django_capture_on_commit_call
     assert token_path.split("/")[2] not in str(list(org.invitations.values()))  # only its hash is stored
     client.post("/logout/")
     client.post("/signup/", {"email": "erin@example.com", "password": PASSWORD})
+    client.post("/login/", {"username": "erin@example.com", "password": PASSWORD})  # sign-up logs nobody in
     assert client.get(token_path).status_code == 200
     accepted = client.post(token_path)
     assert accepted["Location"] == f"/orgs/{org.slug}/"

@@ -41,6 +41,8 @@ OAUTH_ACCESS_TOKEN_FORMAT = env_str("OAUTH_ACCESS_TOKEN_FORMAT", "jwt") or "jwt"
 # Token endpoint requests allowed per client IP each minute; device user-code tries per user.
 OAUTH_TOKEN_RATE_PER_MINUTE = env_int("OAUTH_TOKEN_RATE_PER_MINUTE", 1200)
 OAUTH_DEVICE_CODE_TRIES_PER_MINUTE = env_int("OAUTH_DEVICE_CODE_TRIES_PER_MINUTE", 10)
+# Failed client authentications per client_id each minute at /o/token/ before they are answered 429.
+OAUTH_CLIENT_FAILURES_PER_MINUTE = env_int("OAUTH_CLIENT_FAILURES_PER_MINUTE", 20)
 
 
 def _oauth_scopes() -> dict[str, str]:
@@ -133,6 +135,9 @@ API_RESOURCES = env_list("API_RESOURCES", ["orders", "customers", "invoices"])
 # Brute force: failed key attempts allowed per client IP and per key id each minute.
 KEYS_FAILURES_PER_IP_PER_MINUTE = env_int("KEYS_FAILURES_PER_IP_PER_MINUTE", 60)
 KEYS_FAILURES_PER_KEY_PER_MINUTE = env_int("KEYS_FAILURES_PER_KEY_PER_MINUTE", 20)
+# POST /api/v1/verify: failed keys (NOT_FOUND, MALFORMED) per calling IP each minute before it answers 429.
+# Higher than for requests: the caller is a service verifying on behalf of many end clients.
+VERIFY_FAILURES_PER_IP_PER_MINUTE = env_int("VERIFY_FAILURES_PER_IP_PER_MINUTE", 300)
 # How often each process pushes its batched usage counters out (seconds).
 KEYS_USAGE_FLUSH_SECONDS = float(env_int("KEYS_USAGE_FLUSH_MS", 1000)) / 1000
 

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.http import Http404
 from django.utils.module_loading import import_string
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import serializers, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -19,8 +19,9 @@ from rest_framework.views import APIView
 
 from accounts.api import caller_for
 from accounts.selectors import default_organization
+from audit.services import client_ip
 from keys import services
-from keys.apikeys import rotation
+from keys.apikeys import rotation, tokens
 from keys.apikeys.selectors import key_for_org, keys_for_org
 from keys.apikeys.serializers import (
     APIKeySerializer,
@@ -34,12 +35,14 @@ from keys.apikeys.serializers import (
     VerifyResponseSerializer,
     WhoAmISerializer,
 )
+from keys.apikeys.verification import Code
 from keys.core.api import CredentialDetail, CredentialObjectView, CredentialRevoke, ManagementAccess, _conflict
 from keys.core.errors import KeyConflict
 from keys.models import APIKey, RotationPolicy
 from keys.permissions import HasScopes
 from keys.throttling import CredentialRateThrottle, VerifyRateThrottle
 from lib.http import NO_STORE
+from lib.ratelimit import hit
 
 
 class KeyListCreate(GenericAPIView[APIKey]):
@@ -195,6 +198,31 @@ class WhoAmI(APIView):
         return Response(WhoAmISerializer(body).data)
 
 
+# Answers that mean the secret did not match (or was never a key): what a brute force produces. The
+# other failures (REVOKED, EXPIRED, ...) need the right secret, so they are not guesses.
+GUESSES = frozenset({Code.NOT_FOUND, Code.MALFORMED})
+
+
+def _count_guess(request: Request, raw: str) -> None:
+    """Count a failed key in a verify body per calling IP and per key id, as the authentication classes
+    count failed keys on a request; past either limit the verify call itself is answered 429."""
+    ip = client_ip(request)
+    parsed = tokens.parse(raw, prefix=settings.KEYS_PREFIX)
+    windows = []
+    if ip:
+        windows.append(hit(f"bf:verify-ip:{ip}", settings.VERIFY_FAILURES_PER_IP_PER_MINUTE))
+    if parsed is not None:
+        # The same counter as failed keys on requests: guesses at one key id add up wherever they come in.
+        windows.append(hit(f"bf:key:{parsed.key_id}", settings.KEYS_FAILURES_PER_KEY_PER_MINUTE))
+    exceeded = next((window for window in windows if not window.allowed), None)
+    if exceeded is not None:
+        # The answer keys.authentication.TooManyFailures gives (not imported: authentication sits on apikeys).
+        exc = exceptions.Throttled(wait=exceeded.reset)
+        exc.error_code = "too_many_failures"  # type: ignore[attr-defined]
+        exc.extra_headers = exceeded.headers()  # type: ignore[attr-defined]
+        raise exc
+
+
 class Verify(APIView):
     """Verify a key for a service that is not Django. Needs a credential with `keys:verify`."""
 
@@ -213,6 +241,8 @@ class Verify(APIView):
             ip=data.validated_data["ip"],
             scopes=data.validated_data["scopes"],
         )
+        if verdict.code in GUESSES:
+            _count_guess(request, data.validated_data["key"])
         key = verdict.key
         body: dict[str, Any] = {
             "valid": verdict.valid,

@@ -61,9 +61,10 @@ class CertificateAuthority(models.Model):
         verbose_name = "certificate authority"
         verbose_name_plural = "certificate authorities"
         constraints = [
-            # One organization owns a CA: two teams trusting one CA would make its certificates ambiguous.
+            # Once per team. Not globally: a CA's certificate is public, so a global rule let one team
+            # squat another's CA (issue 10); a certificate matching two teams is settled when presented.
             models.UniqueConstraint(
-                fields=("thumbprint",), condition=~Q(status="revoked"), name="uniq_active_ca_thumbprint"
+                fields=("organization", "thumbprint"), condition=~Q(status="revoked"), name="uniq_active_ca_per_org"
             ),
         ]
 
@@ -129,11 +130,12 @@ class ClientCertificate(Credential):
             models.Index(fields=("match_type", "match_value"), name="keys_client_match_idx"),
         ]
         constraints = [
-            # A pinned certificate names one identity; certificates are public, so first come first served.
+            # Pinned once per team. Certificates are public: "first come, first served" across teams let
+            # anyone squat another team's certificate (issue 10).
             models.UniqueConstraint(
-                fields=("match_value",),
+                fields=("organization", "match_value"),
                 condition=Q(match_type="thumbprint") & ~Q(status="revoked"),
-                name="uniq_active_pinned_thumbprint",
+                name="uniq_active_pinned_per_org",
             ),
             models.UniqueConstraint(
                 fields=("authority", "match_type", "match_value"),

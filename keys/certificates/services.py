@@ -29,6 +29,9 @@ from keys.usage import recorder
 logger = logging.getLogger("keys.auth")
 
 ID_LENGTH = 12
+CA_TAKEN = "Your team has already registered this CA."
+# When one certificate is registered by several teams, the client names its own in this header.
+ORGANIZATION_HEADER = "X-Organization"
 CERT_TARGET = "client_certificate"
 CA_TARGET = "certificate_authority"
 
@@ -90,7 +93,8 @@ def certificate_authority_register(
     request: HttpRequest | None = None,
 ) -> CertificateAuthority:
     """Trust a CA for the organization's client identities. It must be a CA, unexpired, and not already
-    registered by any team (its certificates would otherwise match two teams)."""
+    registered by this team. Another team may trust the same CA: a CA's certificate is public, and
+    the answer never says whether another team holds it (issue 10)."""
     # A CA vouches for live identities: the rule treats registering one as a live change.
     authorize(actor, Action.CREATE, organization=organization, environment=Environment.LIVE, request=request)
     info = _parse_upload(certificate_pem, field="certificate")
@@ -113,8 +117,12 @@ def certificate_authority_register(
         "expires_at": info.not_after,
         **creator(actor),
     }
-    if CertificateAuthority.objects.filter(thumbprint=info.thumbprint).exclude(status=KeyStatus.REVOKED).exists():
-        raise ValidationError({"certificate": "This CA is already registered (by this team or another)."})
+    if (
+        CertificateAuthority.objects.filter(organization=organization, thumbprint=info.thumbprint)
+        .exclude(status=KeyStatus.REVOKED)
+        .exists()
+    ):
+        raise ValidationError({"certificate": CA_TAKEN})
     try:
         with transaction.atomic():
             authority = insert_with_fresh_id(
@@ -122,7 +130,7 @@ def certificate_authority_register(
             )
             core.record(CA_KIND, "certificate_authority.registered", authority, actor, request)
     except IntegrityError:
-        raise ValidationError({"certificate": "This CA is already registered (by this team or another)."}) from None
+        raise ValidationError({"certificate": CA_TAKEN}) from None
     return authority
 
 
@@ -194,8 +202,10 @@ def client_certificate_register(
             not_after=info.not_after,
             expires_at=_expiry(expires_at, organization, limit=info.not_after),
         )
-        taken = ClientCertificate.objects.filter(match_type=MatchType.THUMBPRINT, match_value=info.thumbprint)
-        conflict = "This certificate is already registered (by this team or another)."
+        taken = ClientCertificate.objects.filter(
+            organization=organization, match_type=MatchType.THUMBPRINT, match_value=info.thumbprint
+        )
+        conflict = "Your team has already registered this certificate."
     else:
         if certificate_pem:
             raise ValidationError({"certificate": "Give either a certificate to pin or a CA identity, not both."})
@@ -267,6 +277,7 @@ class CertCode(StrEnum):
     UNKNOWN = "unknown_certificate"
     INACTIVE = "inactive_certificate"
     FORBIDDEN_IP = "forbidden_ip"
+    AMBIGUOUS = "ambiguous_certificate"
 
 
 CERT_MESSAGES: dict[CertCode, str] = {
@@ -275,6 +286,7 @@ CERT_MESSAGES: dict[CertCode, str] = {
     CertCode.UNKNOWN: "The client certificate is not registered with any team.",
     CertCode.INACTIVE: "The client certificate is revoked or expired, or its CA is no longer trusted.",
     CertCode.FORBIDDEN_IP: "The client certificate may not be used from this address.",
+    CertCode.AMBIGUOUS: f"The client certificate is registered more than once: name your team in {ORGANIZATION_HEADER}.",
 }
 
 
@@ -318,6 +330,8 @@ def client_certificate_check(request: Any, *, ip: str | None) -> CertificateChec
     The certificate must be within its validity dates, then match an active identity: its thumbprint
     pinned, or its subject or a SAN registered under an active CA of the team that issued it directly
     (the signature is verified). One indexed query, joined with the organization and the CA.
+    Identities are unique per team, so one certificate may match several teams: the client then names
+    its own in the X-Organization header, and without it the certificate is refused as ambiguous.
     """
     presented = mtls.presented_certificate(request)
     if presented is None:
@@ -337,14 +351,26 @@ def client_certificate_check(request: Any, *, ip: str | None) -> CertificateChec
     # No ORDER BY in SQL (the few candidates are ranked below); this is the request path.
     rows = list(ClientCertificate.objects.select_related("organization", "authority").filter(match).order_by()[:20])
     rows.sort(key=lambda r: (r.status == KeyStatus.REVOKED, _PRIORITY.get(r.match_type, 9), r.created_at))
+    named = request.META.get("HTTP_" + ORGANIZATION_HEADER.upper().replace("-", "_"))
+    if named:
+        # The calling team, as the client names it: only its own identities are considered.
+        rows = [row for row in rows if row.organization.slug == named]
     failure: tuple[CertCode, ClientCertificate] | None = None
+    accepted: ClientCertificate | None = None
     for row in rows:
         verdict = _judge(row, info, ip, now)
         if verdict is CertCode.VALID:
-            recorder.record(f"cc:{row.pk}", ip, ok=True)
-            return CertificateCheck(CertCode.VALID, row, info)
-        if verdict is not None and failure is None:
+            if accepted is None:
+                accepted = row
+            elif row.organization_id != accepted.organization_id:
+                # Two teams registered this certificate (it is public, so either may be squatting):
+                # never guess which one the holder of the private key belongs to, and never say who.
+                return _fail(CertCode.AMBIGUOUS, info, ip)
+        elif verdict is not None and failure is None:
             failure = (verdict, row)
+    if accepted is not None:
+        recorder.record(f"cc:{accepted.pk}", ip, ok=True)
+        return CertificateCheck(CertCode.VALID, accepted, info)
     if failure is None:
         return _fail(CertCode.UNKNOWN, info, ip)
     recorder.record(f"cc:{failure[1].pk}", ip, ok=False)

@@ -263,13 +263,21 @@ def test_registering_a_ca_needs_a_fresh_password(api, alice) -> None:  # type: i
     assert response.status_code == 403 and response.json()["error"]["code"] == "reauthentication_required"
 
 
-def test_another_team_cannot_register_the_same_ca_or_certificate(api, charlie, authority, certificate) -> None:  # type: ignore[no-untyped-def]
+def test_another_team_may_register_the_same_public_ca_or_certificate_and_is_told_nothing(
+    api, alice, charlie, authority, certificate
+) -> None:  # type: ignore[no-untyped-def]
+    # Issue 10: a global rule let one team squat another's public CA and told it who held what.
     login(api, charlie)
-    response = api.post(
+    ca = api.post(
         "/api/v1/certificate-authorities/", {"name": "Mine", "certificate": authority.certificate_pem}, format="json"
     )
-    assert response.status_code == 400 and "already registered" in str(response.json())
-    response = api.post(
+    assert ca.status_code == 201, ca.content
+    pinned = api.post(
         "/api/v1/client-certificates/", {**NEW_SECRET, "certificate": certificate.certificate_pem}, format="json"
     )
-    assert response.status_code == 400
+    assert pinned.status_code == 201, pinned.content
+    again = api.post(
+        "/api/v1/client-certificates/", {**NEW_SECRET, "certificate": certificate.certificate_pem}, format="json"
+    )
+    assert again.status_code == 400 and "Your team has already registered" in str(again.json())
+    assert "another" not in str(again.json()) and alice.email not in str(again.json())

@@ -54,9 +54,11 @@ def clean_url(url: Any) -> str:
     try:
         _url_validator(url)
         parts = urlsplit(url)
-        parts.port  # noqa: B018 - raises ValueError for a port out of range
+        port = parts.port  # raises ValueError for a port out of range
     except (ValidationError, ValueError) as exc:
         raise ValidationError({"url": "Enter a valid http or https URL."}) from exc
+    if port == 0:
+        raise ValidationError({"url": "Port 0 cannot receive webhooks; give the receiver's real port."})
     if parts.username is not None or parts.password is not None:
         raise ValidationError({"url": "Leave credentials out of the URL; verify our signature instead."})
     if parts.scheme != "https" and getattr(settings, "WEBHOOK_REQUIRE_HTTPS", True):
