@@ -85,9 +85,8 @@ def run(args: argparse.Namespace) -> None:
     import django
 
     django.setup()
-    from django.core.management import call_command
-
     from django.conf import settings
+    from django.core.management import call_command
 
     from accounts.models import Membership
     from accounts.services import user_signup

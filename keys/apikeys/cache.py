@@ -21,7 +21,6 @@ and changes made by this process drop them at once, which keeps the same bound.
 
 from __future__ import annotations
 
-import copy
 import logging
 import os
 import threading
@@ -32,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 import redis
 from django.conf import settings
 from django.db import transaction
+from django.db.models.base import ModelState
 
 from lib.redis import get_redis, namespaced
 
@@ -50,6 +50,21 @@ def channel() -> str:
     client = get_redis()
     db = client.connection_pool.connection_kwargs.get("db", 0) if client is not None else 0
     return namespaced(f"{db}:keys:cache")
+
+
+def _private_copy(key: APIKey) -> APIKey:
+    """A shallow copy with its own attribute dict and model state, so a caller's changes stay its own.
+
+    `copy.copy` goes through `Model.__reduce__` (the pickling path) and costs about 100 µs; this, a
+    few µs. The organization instance is shared (callers only read it).
+    """
+    clone = key.__class__.__new__(key.__class__)
+    clone.__dict__.update(key.__dict__)
+    state = ModelState()
+    state.db, state.adding = key._state.db, False
+    state.fields_cache = dict(key._state.fields_cache)
+    clone._state = state
+    return clone
 
 
 class KeyCache:
@@ -79,7 +94,7 @@ class KeyCache:
             if entry is not None and now - entry[1] < ttl:
                 self._entries.move_to_end(key_id)
                 self._hits += 1
-                return copy.copy(entry[0])
+                return _private_copy(entry[0])
             self._misses += 1
         return None
 
@@ -90,7 +105,10 @@ class KeyCache:
     def put(self, key: APIKey, token: int) -> None:
         if settings.KEYS_CACHE != ON or self._ttl() is None:
             return
-        stored = copy.copy(key)
+        stored = _private_copy(key)
+        # Computed once here, so every copy handed out carries them (cached_property values live in __dict__).
+        stored.effective_scopes  # noqa: B018
+        stored.networks  # noqa: B018
         with self._lock:
             if token != self._generation:
                 return
