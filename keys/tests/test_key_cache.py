@@ -3,6 +3,7 @@ stop working is served from the cache past the bound (keys.apikeys.cache, docs/a
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 
 import pytest
@@ -128,10 +129,10 @@ def _kill_listener() -> None:
     """Cut this process's subscription the way a network failure would (only our own connection)."""
     client = get_redis()
     assert client is not None
-    name = namespaced("keys-cache")
+    name = f"{namespaced('keys-cache')}:{os.getpid()}"  # other test runs share the prefix: only ours
     entries: list[dict[str, str]] = client.client_list()  # type: ignore[assignment]
     for entry in entries:
-        if entry.get("name", "").startswith(f"{name}:"):
+        if entry.get("name") == name:
             client.client_kill_filter(_id=entry["id"])
 
 
