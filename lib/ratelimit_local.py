@@ -111,9 +111,8 @@ class LocalCounters:
             return
         pipe = client.pipeline(transaction=False)
         for name, slot, taken in due:
-            full = namespaced(f"rl:{name}:{slot.window}")
-            pipe.incrby(full, taken)
-            pipe.expire(full, slot.period + 1)
+            # No EXPIRE: the slot's first hit set it (`_push`); one sync of many keys stays one INCRBY each.
+            pipe.incrby(namespaced(f"rl:{name}:{slot.window}"), taken)
         try:
             results = pipe.execute()
         except redis.RedisError:
@@ -122,10 +121,18 @@ class LocalCounters:
                     slot.unsynced += taken
             raise
         learned = time.monotonic()
+        created = []
         with self._lock:
-            for (_, slot, _), count in zip(due, results[::2], strict=True):
+            for (name, slot, taken), count in zip(due, results, strict=True):
                 slot.seen = max(slot.seen, int(count))
                 slot.learned_at = learned
+                if int(count) == taken:  # the counter was gone (Redis restarted or flushed): give it its TTL
+                    created.append((name, slot))
+        if created:
+            pipe = client.pipeline(transaction=False)
+            for name, slot in created:
+                pipe.expire(namespaced(f"rl:{name}:{slot.window}"), slot.period + 1)
+            pipe.execute()
 
     def _ensure_thread(self) -> None:
         pid = os.getpid()

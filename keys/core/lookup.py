@@ -74,15 +74,17 @@ def _fetch(connection: BaseDatabaseWrapper, sql: str, key_id: str) -> Any:
     a transaction the lookup can simply be retried: if it fails on a connection that turns out to be
     dead, reconnect and run it once more, which is what the ping would have led to.
     """
+    # `health_check_enabled` / `health_check_done` are BaseDatabaseWrapper attributes the stubs omit.
+    wrapper: Any = connection
     own_check = (
-        connection.health_check_enabled
-        and not connection.health_check_done
+        wrapper.health_check_enabled
+        and not wrapper.health_check_done
         and connection.connection is not None
         and not connection.in_atomic_block
     )
     if not own_check:
         return _run(connection, sql, key_id)
-    connection.health_check_done = True
+    wrapper.health_check_done = True
     try:
         return _run(connection, sql, key_id)
     except (OperationalError, InterfaceError):
