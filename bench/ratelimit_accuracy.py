@@ -95,8 +95,8 @@ def main() -> None:
 
     print(
         f"{args.processes} processes x {args.threads} threads, {args.seconds:g} s per trial, "
-        f"sync every {settings.KEYS_RATE_LIMIT_SYNC_SECONDS * 1000:g} ms, local below "
-        f"{settings.KEYS_RATE_LIMIT_LOCAL_SHARE:.0%} of the limit"
+        f"sync every {settings.KEYS_RATE_LIMIT_SYNC_SECONDS * 1000:g} ms, at most "
+        f"{settings.KEYS_RATE_LIMIT_LOCAL_SHARE:.0%} of the headroom unsynced per process"
     )
     print(f"  {'limit/min':>9}  {'scheme':<6} {'admitted':>9} {'÷ limit':>8} {'hits/s':>9} {'round trips/hit':>16}")
     try:

@@ -67,7 +67,10 @@ class LocalCounters:
             estimate = slot.seen + slot.unsynced + 1
             # `seen` older than two sync intervals (the key was idle here) may miss other nodes' hits.
             recent = time.monotonic() - slot.learned_at < 2 * settings.KEYS_RATE_LIMIT_SYNC_SECONDS
-            if not fresh and recent and estimate < limit * settings.KEYS_RATE_LIMIT_LOCAL_SHARE:
+            # This process may run ahead of Redis by a share of the headroom it last saw: with N processes
+            # together at most N x share of it, so the limit holds for up to 1 / share processes.
+            budget = (limit - slot.seen) * settings.KEYS_RATE_LIMIT_LOCAL_SHARE
+            if not fresh and recent and slot.unsynced + 1 <= budget:
                 slot.unsynced += 1
                 self.local_hits += 1
                 self._ensure_thread()

@@ -149,9 +149,11 @@ if not 0.05 <= KEYS_CACHE_MAX_STALENESS <= 60:
 KEYS_CACHE_SIZE = env_int("KEYS_CACHE_SIZE", 10_000)
 KEYS_CACHE_TTL = env_float("KEYS_CACHE_TTL", 60.0)
 # Per-key rate limits: how often each process reconciles its local counts with Redis (ms), and the
-# share of a limit below which a hit is counted locally without a round trip.
+# share of a key's remaining headroom one process may count locally before a round trip.
 KEYS_RATE_LIMIT_SYNC_SECONDS = float(env_int("KEYS_RATE_LIMIT_SYNC_MS", 100)) / 1000
-KEYS_RATE_LIMIT_LOCAL_SHARE = env_float("KEYS_RATE_LIMIT_LOCAL_SHARE", 0.8)
+KEYS_RATE_LIMIT_LOCAL_SHARE = env_float("KEYS_RATE_LIMIT_LOCAL_SHARE", 0.1)
+if not 0 <= KEYS_RATE_LIMIT_LOCAL_SHARE <= 1:
+    raise ImproperlyConfigured("KEYS_RATE_LIMIT_LOCAL_SHARE must be between 0 and 1.")
 
 # --- Signed requests and client certificates (docs/signing.md, docs/mtls.md) ------------------
 # RFC 9421: how old a signature's `created` may be, and the clock difference tolerated either way.

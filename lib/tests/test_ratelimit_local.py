@@ -34,13 +34,21 @@ def test_an_estimate_older_than_two_sync_intervals_is_read_again(settings) -> No
 def test_far_from_the_limit_hits_are_local_and_near_it_every_hit_is_exact(settings) -> None:  # type: ignore[no-untyped-def]
     if not settings.REDIS_URL:
         pytest.skip("needs REDIS_URL")
-    settings.KEYS_RATE_LIMIT_SYNC_SECONDS = 3600
+    settings.KEYS_RATE_LIMIT_SYNC_SECONDS = 3600  # reconciled by round trips only
     counters = LocalCounters()
-    windows = [counters.hit("lib-test:near", 10) for _ in range(12)]
+    windows = [counters.hit("lib-test:far", 100) for _ in range(12)]
     assert [w.count for w in windows] == list(range(1, 13))
-    assert [w.allowed for w in windows] == [True] * 10 + [False] * 2
-    # The first hit learns the window; hits 2 to 7 stay under 80 % of the limit and cost no round trip.
-    assert counters.local_hits == 6 and counters.round_trips == 6
+    # The first hit learns the window (headroom 99, budget 9.9): hits 2 to 10 are local, the 11th
+    # pushes them with itself; the 12th is local again (headroom 89).
+    assert counters.round_trips == 2 and counters.local_hits == 10
+    other = LocalCounters()
+    for _ in range(87):
+        other.hit("lib-test:near", 100)
+    other.sync()
+    near = [counters.hit("lib-test:near", 100) for _ in range(15)]
+    assert [w.allowed for w in near] == [True] * 13 + [False] * 2
+    # Headroom 12 and 10 allowed one local hit each; from headroom 8 on every hit was counted in Redis.
+    assert counters.local_hits == 12
 
 
 @pytest.mark.redis
