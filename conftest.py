@@ -12,8 +12,10 @@ from rest_framework.test import APIClient
 
 from accounts.models import Membership, Organization, Role, User
 from accounts.services import user_signup
+from keys.apikeys.cache import key_cache
 from keys.services import key_create
 from keys.usage import recorder
+from lib.ratelimit_local import counters
 from lib.redis import get_redis, namespaced
 
 PASSWORD = "correct-horse-battery-staple"
@@ -29,8 +31,11 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.fixture(autouse=True)
 def _clean_counters() -> Iterator[None]:
-    """Each test starts with empty caches, Redis counters (under the test prefix) and usage buffers."""
+    """Each test starts with empty caches (the key cache too), Redis counters (under the test prefix) and
+    usage buffers."""
     cache.clear()
+    key_cache.clear()
+    counters.clear()
     recorder.drain()
     client = get_redis()
     if client is not None:

@@ -5,13 +5,17 @@
 Creates the PostgreSQL database `keyhouse_bench`, seeds 100,000 keys of ours and 100,000 of
 djangorestframework-api-key, starts gunicorn (2 workers) on a free loopback port, loads one tiny
 JSON endpoint per scheme with wrk, and prints requests/s and ratios. It also prints the queries per
-request (in process) and the in-process cost of `key_check` at 1,000 vs 100,000 (vs 1,000,000) keys.
+request (in process) and the in-process cost of `key_check` at 1,000 vs 100,000 (vs 1,000,000) keys,
+strict (database) and warm (KEYS_CACHE=on). Servers run with KEYS_CACHE=on and =strict (with Redis)
+and without Redis; short loads at 1,000 and 1,000,000 keys give throughput by table size. Results
+go to bench/out/auth_throughput.json too (bench/plots.py draws them).
 The database and the Redis keys it wrote are removed at the end. It only prints; nothing is asserted.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import random
@@ -200,14 +204,21 @@ def seed_theirs(count: int) -> list[str]:
 # --- in-process measurements -------------------------------------------------------------------
 
 
-def verify_cost(sample: list[str], passes: int = 20, chunk: int = 250) -> tuple[float, float]:
+def verify_cost(sample: list[str], passes: int = 20, chunk: int = 250, mode: str = "strict") -> tuple[float, float]:
     """Microseconds per `key_check` call: (best, median) of `passes` timed passes of `chunk` calls.
 
     Each pass takes the next `chunk` keys of the sample, after one untimed pass over all of it.
-    The best pass is the least disturbed by the other processes sharing the 2 cores.
+    The best pass is the least disturbed by the other processes sharing the 2 cores. `mode` is
+    KEYS_CACHE: "strict" times the database path, "on" the warm cache (every key was seen once).
     """
+    from django.conf import settings
+
+    from keys.apikeys.cache import key_cache
     from keys.apikeys.verification import key_check
 
+    settings.KEYS_CACHE = mode
+    settings.KEYS_CACHE_MAX_STALENESS = 3600  # this process has no Redis: keep entries for the whole pass
+    key_cache.clear()
     for raw in sample:
         assert key_check(raw, ip=IP).valid, "a seeded key does not verify"
     chunks = [sample[i : i + chunk] for i in range(0, len(sample), chunk)]
@@ -365,6 +376,10 @@ def load_server(env: dict[str, str], variants: list[Variant], args: argparse.Nam
 # --- report --------------------------------------------------------------------------------------
 
 
+def as_dict(loads: list[Load]) -> dict[str, dict[str, float]]:
+    return {load.name: {"rps": load.rps, "latency_ms": load.latency_ms, "bad": load.bad} for load in loads}
+
+
 def print_table(title: str, loads: list[Load]) -> None:
     by_name = {load.name: load for load in loads}
     base = by_name["open"].rps
@@ -375,7 +390,9 @@ def print_table(title: str, loads: list[Load]) -> None:
             f"  {load.name:<34} {load.rps:9.1f} {load.rps / base:7.2f} {load.latency_ms:7.2f}ms"
             f" {load.transactions / max(1, load.requests):12.2f} {load.bad:7d}"
         )
-    print(f"  ours / HasAPIKey: {by_name['ours'].rps / by_name['HasAPIKey'].rps:.2f}")
+    for name, load in by_name.items():
+        if name.startswith("ours"):
+            print(f"  {name} / HasAPIKey: {load.rps / by_name['HasAPIKey'].rps:.2f}")
 
 
 def main() -> None:
@@ -386,6 +403,9 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=4, help="wrk connections (default 4)")
     parser.add_argument("--worker-class", choices=("sync", "gthread"), default="sync")
     parser.add_argument("--max-keys", type=int, choices=(KEYS, 1_000_000), default=1_000_000, help="key_check scale")
+    parser.add_argument(
+        "--no-sizes", dest="sizes", action="store_false", help="skip the short loads at 1,000 and --max-keys keys"
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed: apt-get install -y wrk")
@@ -413,11 +433,28 @@ def main() -> None:
     print(f"\nTotal {time.perf_counter() - started:.0f} s; load average {load}")
 
 
+def costs(sample: list[str]) -> dict[str, tuple[float, float]]:
+    return {mode: verify_cost(sample, mode=mode) for mode in ("strict", "on")}
+
+
+def size_point(env: dict[str, str], bearer: list[str], args: argparse.Namespace, size: int) -> dict[str, float]:
+    """Throughput of the open endpoint and of ours (cache on, then strict) with `size` keys in the table."""
+    short = argparse.Namespace(**{**vars(args), "duration": max(2, args.duration // 2), "rounds": 1})
+    open_and_ours = [
+        Variant("open", "/bench/open", "Authorization", bearer),
+        Variant("ours", "/bench/ours", "Authorization", bearer),
+    ]
+    on = load_server({**env, "KEYS_CACHE": "on"}, open_and_ours, short, f"{size} keys on")
+    strict = load_server({**env, "KEYS_CACHE": "strict"}, open_and_ours[1:], short, f"{size} keys strict")
+    return {"open": on[0].rps, "ours": on[1].rps, "ours strict": strict[0].rps}
+
+
 def run(args: argparse.Namespace, redis_ok: bool) -> None:
     import django
 
     warnings.filterwarnings("ignore", message="No directory at")  # whitenoise: no collectstatic needed
     django.setup()
+    from django.conf import settings
     from django.core.management import call_command
 
     from accounts.models import Organization
@@ -431,12 +468,17 @@ def run(args: argparse.Namespace, redis_ok: bool) -> None:
     load = ", ".join(f"{n:.2f}" for n in os.getloadavg())
     print(f"{os.cpu_count()} cores, load average {load} before the run (other processes add noise)")
     print("Seeding and timing key_check in process ...", flush=True)
-    cost: dict[int, tuple[float, float]] = {}
+    server_env = {**os.environ, "KEYS_USAGE_FLUSH_MS": "1000"}
+    redis_env = {**server_env, "REDIS_URL": REDIS_URL}
+    cost: dict[int, dict[str, tuple[float, float]]] = {}
+    sizes: dict[int, dict[str, float]] = {}
     t = time.perf_counter()
     kept = seed_ours(org, 0, 1_000, rng)
-    cost[1_000] = verify_cost(rng.choices(kept, k=SAMPLE))
+    cost[1_000] = costs(rng.choices(kept, k=SAMPLE))
+    if redis_ok and args.sizes:
+        sizes[1_000] = size_point(redis_env, [f"Bearer {raw}" for raw in kept], args, 1_000)
     kept += seed_ours(org, 1_000, KEYS, rng)
-    cost[KEYS] = verify_cost(rng.sample(kept, SAMPLE))
+    cost[KEYS] = costs(rng.sample(kept, SAMPLE))
     theirs = seed_theirs(KEYS)
     print(f"  seeded {KEYS:,} + {KEYS:,} keys in {time.perf_counter() - t:.0f} s", flush=True)
 
@@ -449,45 +491,85 @@ def run(args: argparse.Namespace, redis_ok: bool) -> None:
         Variant("open", "/bench/open", "Authorization", bearer),
         Variant("ours", "/bench/ours", "Authorization", bearer),
         Variant("HasAPIKey", "/bench/hasapikey", "Authorization", [f"Api-Key {k}" for k in rng.sample(theirs, SAMPLE)]),
+        Variant("ours, per-key rate limit", "/bench/ours", "Authorization", [f"Bearer {raw}" for raw in limited]),
+        # The same with 20 busy keys: each is hit in every worker every few ms, so its counts stay local.
         Variant(
-            "ours, per-key rate limit (Redis)", "/bench/ours", "Authorization", [f"Bearer {raw}" for raw in limited]
+            "ours, rate limit, 20 busy keys", "/bench/ours", "Authorization", [f"Bearer {raw}" for raw in limited[:20]]
         ),
     ]
     malformed = "Bearer " + ours[0][:-6] + ("000000" if not ours[0].endswith("000000") else "111111")
-    queries = {
-        "open": queries_per_request("/bench/open", "Authorization", bearer[0], 200),
-        "ours, valid key": queries_per_request("/bench/ours", "Authorization", bearer[0], 200),
-        "ours, malformed key (bad checksum)": queries_per_request("/bench/ours", "Authorization", malformed, 401),
-        "HasAPIKey, valid key": queries_per_request("/bench/hasapikey", "Authorization", variants[2].values[0], 200),
-    }
+    queries = {"open": queries_per_request("/bench/open", "Authorization", bearer[0], 200)}
+    for mode in ("strict", "on"):
+        settings.KEYS_CACHE = mode
+        queries[f"ours, valid key, KEYS_CACHE={mode}"] = queries_per_request(
+            "/bench/ours", "Authorization", bearer[0], 200
+        )
+    queries["ours, malformed key (bad checksum)"] = queries_per_request("/bench/ours", "Authorization", malformed, 401)
+    queries["HasAPIKey, valid key"] = queries_per_request(
+        "/bench/hasapikey", "Authorization", variants[2].values[0], 200
+    )
 
     print(
         f"Loading (gunicorn 2 {args.worker_class} workers, wrk -t1 -c{args.connections}, {args.duration} s each in {args.rounds} rounds) ..."
     )
-    server_env = {**os.environ, "KEYS_USAGE_FLUSH_MS": "1000"}
     with_redis: list[Load] = []
+    strict: list[Load] = []
     if redis_ok:
-        with_redis = load_server({**server_env, "REDIS_URL": REDIS_URL}, variants, args, "REDIS_URL")
-    without_redis = load_server(server_env, variants[:3], args, "no Redis")
+        with_redis = load_server({**redis_env, "KEYS_CACHE": "on"}, variants, args, "cache on")
+        strict = load_server({**redis_env, "KEYS_CACHE": "strict"}, variants, args, "strict")
+        by_name = {load.name: load.rps for load in with_redis}
+        sizes[KEYS] = {
+            "open": by_name["open"],
+            "ours": by_name["ours"],
+            "ours strict": next(load.rps for load in strict if load.name == "ours"),
+        }
+    without_redis = load_server({**server_env, "KEYS_CACHE": "on"}, variants[:3], args, "no Redis")
 
     if args.max_keys > KEYS:
         t = time.perf_counter()
         kept += seed_ours(org, KEYS, args.max_keys, rng)
         print(f"  seeded {args.max_keys - KEYS:,} more keys in {time.perf_counter() - t:.0f} s", flush=True)
-        cost[args.max_keys] = verify_cost(rng.sample(kept, SAMPLE))
+        cost[args.max_keys] = costs(rng.sample(kept, SAMPLE))
+        if redis_ok and args.sizes:
+            sizes[args.max_keys] = size_point(redis_env, bearer, args, args.max_keys)
 
     if with_redis:
-        print_table("REDIS_URL set (production set-up)", with_redis)
+        print_table("REDIS_URL set, KEYS_CACHE=on (production set-up)", with_redis)
+        print_table("REDIS_URL set, KEYS_CACHE=strict", strict)
     else:
         print("\nRedis is not reachable at 127.0.0.1:6379: the REDIS_URL runs were skipped.")
-    print_table("REDIS_URL unset (usage counters flushed to PostgreSQL)", without_redis)
+    print_table(
+        "REDIS_URL unset, KEYS_CACHE=on (entries live KEYS_CACHE_MAX_STALENESS; usage to PostgreSQL)", without_redis
+    )
     print("\nSQL queries per request (in process, CaptureQueriesContext, full middleware stack)")
     for name, count in queries.items():
-        print(f"  {name:<34} {count:g}")
+        print(f"  {name:<44} {count:g}")
     print("\nkey_check per call (in process; best and median of 20 passes of 250 random keys)")
-    for count, (best, median) in cost.items():
-        change = (best / cost[1_000][0] - 1) * 100
-        print(f"  {count:>9,} keys  best {best:6.1f} µs ({change:+5.1f} % vs 1,000)  median {median:6.1f} µs")
+    for mode in ("strict", "on"):
+        base = cost[1_000][mode][0]
+        for count, by_mode in cost.items():
+            best, median = by_mode[mode]
+            change = (best / base - 1) * 100
+            print(
+                f"  KEYS_CACHE={mode:<6} {count:>9,} keys  best {best:6.1f} µs ({change:+5.1f} % vs 1,000)  median {median:6.1f} µs"
+            )
+    if sizes:
+        print("\nThroughput by key-table size (req/s; REDIS_URL set)")
+        for count, point in sorted(sizes.items()):
+            print(
+                f"  {count:>9,} keys  open {point['open']:8.1f}  ours {point['ours']:8.1f} ({point['ours'] / point['open']:.2f})"
+                f"  strict {point['ours strict']:8.1f} ({point['ours strict'] / point['open']:.2f})"
+            )
+    results = {
+        "cores": os.cpu_count(),
+        "load_average": os.getloadavg(),
+        "cache_on": as_dict(with_redis),
+        "strict": as_dict(strict),
+        "no_redis": as_dict(without_redis),
+        "key_check_us": {str(count): {mode: by_mode[mode][0] for mode in by_mode} for count, by_mode in cost.items()},
+        "sizes": {str(count): point for count, point in sorted(sizes.items())},
+    }
+    (OUT / "auth_throughput.json").write_text(json.dumps(results, indent=1))
 
 
 if __name__ == "__main__":

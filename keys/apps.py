@@ -23,6 +23,10 @@ class KeysConfig(AppConfig):
 
         register(check_job_settings, "keys", deploy=False)
 
+        from keys.apikeys import invalidation
+
+        invalidation.connect()
+
         from keys.models import SealedSecret, SigningSecret
         from lib import crypto
 

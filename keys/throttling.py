@@ -7,13 +7,15 @@ from typing import Any
 from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
 
-from lib.ratelimit import Window, hit
+from lib.ratelimit import Window
+from lib.ratelimit_local import credential_hit
 
 
 class CredentialRateThrottle(BaseThrottle):
     """Enforce the credential's own `rate_limit` (requests per minute) across every node.
 
-    Credentials without a limit pay nothing; those with one pay a single pipelined Redis round trip.
+    Credentials without a limit pay nothing; those with one are counted locally and reconciled with
+    Redis in the background, with a round trip only near the limit (lib.ratelimit_local).
     The window is exposed as `RateLimit-*` headers on every response, and 429s carry `Retry-After`.
     """
 
@@ -25,7 +27,7 @@ class CredentialRateThrottle(BaseThrottle):
         limit = getattr(credential, "rate_limit", None)
         if not limit:
             return True
-        self.window = hit(f"{credential.kind}:{credential.id}", limit)
+        self.window = credential_hit(f"{credential.kind}:{credential.id}", limit)
         request._request.ratelimit = self.window  # type: ignore[attr-defined]
         return self.window.allowed
 

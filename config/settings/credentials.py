@@ -140,6 +140,25 @@ KEYS_FAILURES_PER_KEY_PER_MINUTE = env_int("KEYS_FAILURES_PER_KEY_PER_MINUTE", 2
 VERIFY_FAILURES_PER_IP_PER_MINUTE = env_int("VERIFY_FAILURES_PER_IP_PER_MINUTE", 300)
 # How often each process pushes its batched usage counters out (seconds).
 KEYS_USAGE_FLUSH_SECONDS = float(env_int("KEYS_USAGE_FLUSH_MS", 1000)) / 1000
+# The warm verification path (docs/api-keys.md "Revocation bound"): "on" serves verified keys from a
+# per-process cache invalidated through Redis; "strict" reads the database on every request.
+KEYS_CACHE = (env_str("KEYS_CACHE", "on") or "on").lower()
+if KEYS_CACHE not in ("on", "strict"):
+    raise ImproperlyConfigured("KEYS_CACHE must be 'on' or 'strict'.")
+# The bound: a process that has not heard Redis answer for this long stops using its cache (seconds).
+KEYS_CACHE_MAX_STALENESS = env_float("KEYS_CACHE_MAX_STALENESS", 1.0)
+if not 0.05 <= KEYS_CACHE_MAX_STALENESS <= 60:
+    raise ImproperlyConfigured("KEYS_CACHE_MAX_STALENESS must be between 0.05 and 60 seconds.")
+# Entries per process, and how long one lives even while every invalidation is heard (a last resort
+# for an invalidation that could not be published).
+KEYS_CACHE_SIZE = env_int("KEYS_CACHE_SIZE", 10_000)
+KEYS_CACHE_TTL = env_float("KEYS_CACHE_TTL", 60.0)
+# Per-key rate limits: how often each process reconciles its local counts with Redis (ms), and the
+# share of a key's remaining headroom one process may count locally before a round trip.
+KEYS_RATE_LIMIT_SYNC_SECONDS = float(env_int("KEYS_RATE_LIMIT_SYNC_MS", 100)) / 1000
+KEYS_RATE_LIMIT_LOCAL_SHARE = env_float("KEYS_RATE_LIMIT_LOCAL_SHARE", 0.1)
+if not 0 <= KEYS_RATE_LIMIT_LOCAL_SHARE <= 1:
+    raise ImproperlyConfigured("KEYS_RATE_LIMIT_LOCAL_SHARE must be between 0 and 1.")
 
 # --- Signed requests and client certificates (docs/signing.md, docs/mtls.md) ------------------
 # RFC 9421: how old a signature's `created` may be, and the clock difference tolerated either way.

@@ -42,6 +42,12 @@ def peppers() -> tuple[tuple[int, bytes], ...]:
     return _peppers(settings.KEYS_PEPPERS)
 
 
+@cache
+def _table(raw: str) -> dict[int, bytes]:
+    # Built once per KEYS_PEPPERS value: `check` runs on every request.
+    return dict(_peppers(raw))
+
+
 def current_version() -> int:
     return peppers()[0][0]
 
@@ -59,10 +65,10 @@ def check(key: str, stored: str) -> tuple[bool, bool]:
     version_text, _, digest = rest.partition("$")
     if algorithm != ALGORITHM or not version_text.isdigit():
         return False, False
-    table = dict(peppers())
-    pepper = table.get(int(version_text))
+    raw = settings.KEYS_PEPPERS
+    pepper = _table(raw).get(int(version_text))
     if pepper is None:
         return False, False
-    expected = hmac.new(pepper, key.encode(), hashlib.sha256).hexdigest()
+    expected = hmac.digest(pepper, key.encode(), hashlib.sha256).hex()  # one-shot C HMAC: same bytes as hmac.new
     ok = hmac.compare_digest(expected, digest)
-    return ok, ok and int(version_text) != current_version()
+    return ok, ok and int(version_text) != _peppers(raw)[0][0]

@@ -10,10 +10,12 @@ from django.conf import settings
 from django.utils import timezone
 
 from keys.apikeys import hashing, tokens
+from keys.apikeys.cache import invalidate_key, key_cache
 from keys.core.lookup import api_key_for_authentication
 from keys.models import APIKey, KeyStatus
 from keys.usage import recorder
 from lib.ratelimit import Window, hit
+from lib.ratelimit_local import credential_hit
 
 logger = logging.getLogger("keys.auth")
 
@@ -42,15 +44,15 @@ class Check:
 
 
 def key_check(raw: str, *, ip: str | None, organization_id: int | None = None) -> Check:
-    """Parse, look up (one indexed query joined with the organization) and judge a presented key.
+    """Parse, look up (the key cache, else one indexed query joined with the organization) and judge a key.
 
-    A malformed key costs no query. Every failure is counted per key id for anomaly detection, and
+    A malformed key costs no query; a cached one none either (keys.apikeys.cache: KEYS_CACHE). Every failure is counted per key id for anomaly detection, and
     its precise reason is logged; callers show one generic message.
     """
     parsed = tokens.parse(raw, prefix=settings.KEYS_PREFIX)
     if parsed is None:
         return Check(Code.MALFORMED)
-    key = api_key_for_authentication(parsed.key_id)
+    key = _lookup(parsed.key_id)
     if key is None or key.environment != parsed.environment:
         return _fail(Code.NOT_FOUND, parsed.key_id, ip, known=False)
     if organization_id is not None and key.organization_id != organization_id:
@@ -63,6 +65,7 @@ def key_check(raw: str, *, ip: str | None, organization_id: int | None = None) -
         # The pepper was rotated since this key was last seen: move it to the newest pepper.
         key.secret_hash = hashing.make_hash(raw)
         APIKey.objects.filter(pk=key.pk).update(secret_hash=key.secret_hash)
+        invalidate_key(key.pk)
     if key.status == KeyStatus.REVOKED:
         return _fail(Code.REVOKED, key.id, ip, key=key)
     if key.status == KeyStatus.DISABLED:
@@ -73,6 +76,16 @@ def key_check(raw: str, *, ip: str | None, organization_id: int | None = None) -
         return _fail(Code.FORBIDDEN_IP, key.id, ip, key=key)
     recorder.record(key.id, ip, ok=True)
     return Check(Code.VALID, key, key.id)
+
+
+def _lookup(key_id: str) -> APIKey | None:
+    key = key_cache.get(key_id)
+    if key is None:
+        token = key_cache.token()
+        key = api_key_for_authentication(key_id)
+        if key is not None:
+            key_cache.put(key, token)
+    return key
 
 
 def _fail(code: Code, key_id: str, ip: str | None, *, key: APIKey | None = None, known: bool = True) -> Check:
@@ -104,7 +117,7 @@ def rate_limit_window(key: APIKey) -> Window | None:
     """Count one request against the key's own limit; keys without a limit pay nothing."""
     if not key.rate_limit:
         return None
-    return hit(f"key:{key.id}", key.rate_limit)
+    return credential_hit(f"key:{key.id}", key.rate_limit)
 
 
 @dataclass

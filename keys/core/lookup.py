@@ -3,7 +3,8 @@
 Building this query through the ORM (`select_related` + filter) costs more per request than running
 it, so the SQL is written once per database connection vendor and the rows are turned into model
 instances with Django's own converters. The result is the same as
-`APIKey.objects.select_related("organization").get(pk=...)`.
+`APIKey.objects.select_related("organization").get(pk=...)`. The query doubles as the connection's
+health check, so a request does not also pay Django's `SELECT 1` ping (`_fetch`).
 
 The columns come from `_meta.concrete_fields`, in `_meta`'s own order, for both models: `Model.from_db`
 maps values to fields by that order, so a hand-kept list broke as soon as a field moved (for example
@@ -16,7 +17,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from django.db import connections, router
+from django.db import InterfaceError, OperationalError, connections, router
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Field, Model
 
 from accounts.models import Organization
@@ -59,14 +61,45 @@ def _plan(alias: str) -> tuple[str, list[tuple[Field[Any, Any], list[Converter]]
     return plan
 
 
+def _run(connection: BaseDatabaseWrapper, sql: str, key_id: str) -> Any:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [key_id])
+        return cursor.fetchone()
+
+
+def _fetch(connection: BaseDatabaseWrapper, sql: str, key_id: str) -> Any:
+    """Run the lookup as its own connection health check (CONN_HEALTH_CHECKS).
+
+    Django would first ping the connection with `SELECT 1`, a second round trip per request. Outside
+    a transaction the lookup can simply be retried: if it fails on a connection that turns out to be
+    dead, reconnect and run it once more, which is what the ping would have led to.
+    """
+    # `health_check_enabled` / `health_check_done` are BaseDatabaseWrapper attributes the stubs omit.
+    wrapper: Any = connection
+    own_check = (
+        wrapper.health_check_enabled
+        and not wrapper.health_check_done
+        and connection.connection is not None
+        and not connection.in_atomic_block
+    )
+    if not own_check:
+        return _run(connection, sql, key_id)
+    wrapper.health_check_done = True
+    try:
+        return _run(connection, sql, key_id)
+    except (OperationalError, InterfaceError):
+        if connection.is_usable():
+            raise
+    connection.close()
+    return _run(connection, sql, key_id)
+
+
 def api_key_for_authentication(key_id: str) -> APIKey | None:
     """The key with its organization attached, in one indexed query; None when there is no such key."""
     alias = router.db_for_read(APIKey)
     connection = connections[alias]
     sql, fields = _plan(alias)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [key_id])
-        row = cursor.fetchone()
+    row = _fetch(connection, sql, key_id)
     if row is None:
         return None
     values = []

@@ -2,7 +2,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import psycopg
 import pytest
+from django.db import close_old_connections, connection
 from django.utils import timezone
 
 from keys.core.lookup import api_key_for_authentication, attnames
@@ -52,3 +54,21 @@ def test_lookup_columns_follow_meta_order_whatever_the_declaration(make_key, mon
     fast = api_key_for_authentication(key.id)
     assert fast is not None and fast.id == key.id and fast.secret_hash == key.secret_hash
     assert fast.scopes == ["orders:read"] and fast.rate_limit == 3
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_lookup_reconnects_when_the_connection_died_since_the_last_request(make_key) -> None:  # type: ignore[no-untyped-def]
+    """The lookup replaces Django's health-check ping, so it must also do its job: survive a dead connection."""
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL (DATABASE_URL)")
+    key, _ = make_key()
+    assert api_key_for_authentication(key.id) is not None
+    pid = connection.connection.info.backend_pid
+    params = connection.get_connection_params()
+    with psycopg.connect(**{k: v for k, v in params.items() if k != "cursor_factory"}, autocommit=True) as other:
+        other.execute("SELECT pg_terminate_backend(%s)", [pid])
+    close_old_connections()  # what the next request does first
+    found = api_key_for_authentication(key.id)
+    assert found is not None and found.pk == key.pk
+    assert connection.connection.info.backend_pid != pid

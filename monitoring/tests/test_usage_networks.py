@@ -36,8 +36,11 @@ def test_source_networks_are_slash_24_and_slash_48(ip, network) -> None:  # type
     assert source_network(ip) == network
 
 
-def test_requests_and_blocked_attempts_are_noted_per_network_without_a_query(api, make_key, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_requests_and_blocked_attempts_are_noted_per_network_without_a_query(
+    api, make_key, monkeypatch, settings
+) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setattr("keys.usage.get_redis", lambda: None)  # the embedded set-up: flush straight to the database
+    settings.KEYS_CACHE = "strict"  # one lookup per request, so any query noting networks added would show
     open_key, open_plain = make_key(name="open")
     fenced, fenced_plain = make_key(name="fenced", allowed_networks=["10.0.0.0/8"])
     with CaptureQueriesContext(connection) as queries:
