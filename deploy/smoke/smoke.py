@@ -464,11 +464,33 @@ def checks(stack: Stack, data: dict[str, str]) -> None:
     check("beat: Starting" in logs["beat.log"], "beat started")
 
 
+def backup_and_restore(stack: Stack, data: dict[str, str]) -> None:
+    """The backup runbook (docs/operations.md): pg_dump while serving, restore into a new database, check it."""
+    dump = stack.work / "keyhouse.dump"
+    restored = f"{stack.db}_restored"
+    subprocess.run(["pg_dump", "--format=custom", f"--file={dump}", f"{stack.pg}/{stack.db}"], check=True)
+    subprocess.run(["psql", f"{stack.pg}/postgres", "-qc", f"CREATE DATABASE {restored}"], check=True)
+    try:
+        subprocess.run(["pg_restore", "--no-owner", f"--dbname={stack.pg}/{restored}", str(dump)], check=True)
+        result = subprocess.run(
+            [str(BIN / "python"), "deploy/smoke/verify_restore.py", data["key"], data["doomed"]],
+            cwd=ROOT,
+            env={**stack.environ, "DATABASE_URL": f"{stack.pg}/{restored}"},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        check(result.returncode == 0, f"backup restored: {result.stdout.strip() or result.stderr[-2000:]}")
+    finally:
+        subprocess.run(["psql", f"{stack.pg}/postgres", "-qc", f"DROP DATABASE IF EXISTS {restored} WITH (FORCE)"])
+
+
 def main() -> int:
     stack = Stack()
     try:
         data = stack.up()
         checks(stack, data)
+        backup_and_restore(stack, data)
     except (SmokeFailure, AssertionError, KeyError, ValueError, httpx.HTTPError) as failure:
         say(f"FAILED: {failure}")
         for path in sorted(stack.work.glob("*.log")):
