@@ -107,14 +107,13 @@ class RedactingFilter(logging.Filter):
 # --- Request context --------------------------------------------------------------------------------
 
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
-credential_var: ContextVar[tuple[str, str] | None] = ContextVar("credential", default=None)
+# The credential object itself: naming it (kind, id) waits until a record is actually written.
+credential_var: ContextVar[Any] = ContextVar("credential", default=None)
 
 
 def bind_credential(credential: Any) -> None:
     """Name the request's credential (kind and public id, never the secret) in its log records."""
-    credential_var.set(
-        (str(getattr(credential, "kind", type(credential).__name__)), str(getattr(credential, "id", "")))
-    )
+    credential_var.set(credential)
 
 
 class ContextFilter(logging.Filter):
@@ -123,7 +122,11 @@ class ContextFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = request_id_var.get()
         credential = credential_var.get()
-        record.credential_kind, record.credential_id = credential if credential else (None, None)
+        if credential is None:
+            record.credential_kind = record.credential_id = None
+        else:
+            record.credential_kind = str(getattr(credential, "kind", type(credential).__name__))
+            record.credential_id = str(getattr(credential, "id", ""))
         return True
 
 

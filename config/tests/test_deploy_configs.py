@@ -44,3 +44,23 @@ def test_the_gunicorn_log_config_redacts(capsys) -> None:  # type: ignore[no-unt
         from django.conf import settings
 
         logging.config.dictConfig(settings.LOGGING)
+
+
+def test_the_grafana_dashboard_charts_only_series_we_export() -> None:
+    import json
+
+    from lib import metrics
+
+    dashboard = json.loads((DEPLOY / "grafana-dashboard.json").read_text())
+    exported = {
+        metric._name for metric in vars(metrics).values() if hasattr(metric, "_name") and hasattr(metric, "_type")
+    } | {"keyhouse_webhook_backlog", "keyhouse_celery_queue_length"}
+    used = {
+        name
+        for panel in dashboard["panels"]
+        for target in panel["targets"]
+        for name in re.findall(r"keyhouse_[a-z_]+", target["expr"])
+    }
+    bare = {re.sub(r"_(total|bucket|count|sum)$", "", name) for name in used}
+    assert bare <= exported, bare - exported
+    assert {"keyhouse_verifications", "keyhouse_cache_events", "keyhouse_oauth_tokens_issued"} <= bare
