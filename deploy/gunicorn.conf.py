@@ -17,6 +17,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from lib.logs import handler_config
+from lib.metrics import clear_multiprocess_dir, multiprocess_dir
 
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
@@ -48,21 +49,15 @@ logconfig_dict: dict[str, Any] = {
     },
 }
 
-# Prometheus multiprocess mode (lib/metrics.py): each worker writes its values to a file in this
-# directory and /metrics sums them. Files of an earlier run would be counted again, so start empty.
-_metrics_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
 
-
+# Prometheus multiprocess mode (lib/metrics.py): each worker writes its values to a file in
+# PROMETHEUS_MULTIPROC_DIR and /metrics sums them. The master empties it before forking.
 def on_starting(server: Any) -> None:
-    if _metrics_dir:
-        path = Path(_metrics_dir)
-        path.mkdir(parents=True, exist_ok=True)
-        for stale in path.glob("*.db"):
-            stale.unlink()
+    clear_multiprocess_dir()
 
 
 def child_exit(server: Any, worker: Any) -> None:
-    if _metrics_dir:
+    if multiprocess_dir():
         from prometheus_client import multiprocess
 
         multiprocess.mark_process_dead(worker.pid)

@@ -112,8 +112,13 @@ credential_var: ContextVar[Any] = ContextVar("credential", default=None)
 
 
 def bind_credential(credential: Any) -> None:
-    """Name the request's credential (kind and public id, never the secret) in its log records."""
-    credential_var.set(credential)
+    """Name the request's credential (kind and public id, never the secret) in its log records.
+
+    Only inside a request that RequestIdMiddleware opened (and will close): outside one (a test calling
+    a view directly, a script) nothing would reset it, and later records would name a stale credential.
+    """
+    if request_id_var.get() is not None:
+        credential_var.set(credential)
 
 
 class ContextFilter(logging.Filter):

@@ -13,6 +13,7 @@ to its own file there, and `render()` sums them, so one scrape of a node covers 
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
@@ -26,6 +27,30 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 
 __all__ = ["CONTENT_TYPE_LATEST"]
+logger = logging.getLogger(__name__)
+
+
+def multiprocess_dir() -> str | None:
+    return os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None
+
+
+def clear_multiprocess_dir() -> None:
+    """Start a server's metrics from zero: files left by an earlier run would be summed in again.
+
+    Called by the parent process before it forks (gunicorn's `on_starting`, Celery's `celeryd_init`),
+    never by a worker, whose siblings' files are live.
+    """
+    folder = multiprocess_dir()
+    if folder:
+        os.makedirs(folder, exist_ok=True)
+        for name in os.listdir(folder):
+            if name.endswith(".db"):
+                os.unlink(os.path.join(folder, name))
+
+
+if multiprocess_dir():
+    # prometheus-client writes into it from the first labelled value on.
+    os.makedirs(multiprocess_dir() or "", exist_ok=True)
 
 # Verifications are one indexed query (~0.1-1 ms); buckets from 50 µs to 1 s.
 _LATENCY_BUCKETS = (0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0)
@@ -163,13 +188,15 @@ class _ScrapeGauges(Collector):
     def collect(self) -> Iterable[GaugeMetricFamily]:
         for name, (documentation, labels, reader) in _gauges.items():
             family = GaugeMetricFamily(name, documentation, labels=list(labels))
-            for values, value in reader():
+            try:
+                samples = list(reader())
+            except Exception:
+                # A database or broker that is down must not take the whole scrape with it (readyz says why).
+                logger.warning("metrics: could not read %s", name, exc_info=True)
+                continue
+            for values, value in samples:
                 family.add_metric([values[label] for label in labels], value)
             yield family
-
-
-def multiprocess_dir() -> str | None:
-    return os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None
 
 
 def render() -> bytes:

@@ -178,3 +178,15 @@ def hook(org: Any, alice: Any, settings: Any) -> Any:
     settings.WEBHOOK_ALLOW_LOOPBACK = True
     settings.WEBHOOK_REQUIRE_HTTPS = False
     return endpoint_create(organization=org, actor=alice, url="http://127.0.0.1:9/hook")[0]
+
+
+def test_a_gauge_that_cannot_be_read_does_not_break_the_scrape() -> None:
+    def broken() -> list[tuple[dict[str, str], float]]:
+        raise ConnectionError("broker down")
+
+    metrics.register_gauge("keyhouse_test_broken", "A reader that fails.", (), broken)
+    try:
+        body = metrics.render()
+    finally:
+        metrics._gauges.pop("keyhouse_test_broken")
+    assert b"keyhouse_test_broken" not in body and b"keyhouse_webhook_backlog" in body

@@ -274,7 +274,6 @@ http {{
                 ),
             )
         worker_dir = self.work / "metrics-worker"
-        worker_dir.mkdir()
         self.start(
             "worker",
             [*command("worker"), "--concurrency=2"],
