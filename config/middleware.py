@@ -1,10 +1,62 @@
-"""Project-wide response headers."""
+"""Project-wide middleware: request ids and the request log, response headers, NUL-byte refusal."""
 
 from __future__ import annotations
 
+import logging
+import re
+import time
+import uuid
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+
+from lib import metrics
+from lib.logs import credential_var, request_id_var
+
+# What we accept from X-Request-ID: a UUID, nginx's $request_id, or any id of these characters.
+# Anything else (too long, spaces, control characters, which could forge log lines) gets a new id.
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{7,127}$")
+request_logger = logging.getLogger("keyhouse.request")
+
+
+class RequestIdMiddleware:
+    """Gives every request an id (the caller's valid `X-Request-ID`, or a new one), puts it on every
+    log record of the request and echoes it in the response; then logs one line for the request.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.log = settings.REQUEST_LOG
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        started = time.perf_counter()
+        incoming = request.META.get("HTTP_X_REQUEST_ID", "")
+        request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        request.request_id = request_id  # type: ignore[attr-defined]
+        id_token = request_id_var.set(request_id)
+        credential_token = credential_var.set(None)
+        try:
+            response = self.get_response(request)
+            response["X-Request-ID"] = request_id
+            if self.log:
+                # The path only: query strings may carry tokens (the redaction filter would catch known shapes).
+                request_logger.info(
+                    "%s %s %s",
+                    request.method,
+                    request.path,
+                    response.status_code,
+                    extra={
+                        "status": response.status_code,
+                        "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                    },
+                )
+            metrics.sync_stats()
+            return response
+        finally:
+            credential_var.reset(credential_token)
+            request_id_var.reset(id_token)
+
 
 # No inline scripts or styles, nothing from another origin: every asset is vendored under static/.
 CSP = (

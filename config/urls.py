@@ -9,6 +9,7 @@ from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView
 
 from config import health
+from config.metrics import metrics_view
 from oauth.endpoints import ServerMetadataView
 
 handler400 = "config.api_errors.json_or_html_400"
@@ -21,6 +22,7 @@ admin.site.site_title = "Keyhouse admin"
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    path("metrics", metrics_view, name="metrics"),
     path("admin/", admin.site.urls),
     path("api/v1/webhooks/", include("webhooks.api_urls")),
     path("api/v1/", include("keys.api_urls")),

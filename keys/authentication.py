@@ -24,6 +24,7 @@ from keys.signing import httpsig
 from keys.signing.httpsig import Reason, SignatureFailure
 from keys.signing.services import SignedCheck, SigningUnavailable, signed_request_check
 from lib.http import bearer_token
+from lib.metrics import observe_authentication
 
 FAILED_MESSAGE = "Invalid or inactive API key."
 logger = logging.getLogger("keys.auth")
@@ -75,6 +76,7 @@ class APIKeyAuthentication(CredentialAuthentication):
 
     challenge = "Bearer"
 
+    @observe_authentication("api_key")
     def authenticate(self, request: Request) -> tuple[CredentialUser, Any] | None:
         raw = presented_key(request)
         if raw is None:
@@ -169,6 +171,7 @@ class SignedRequestAuthentication(CredentialAuthentication):
 
     challenge = "Signature"
 
+    @observe_authentication("signing_secret")
     def authenticate(self, request: Request) -> tuple[CredentialUser, Any] | None:
         if not httpsig.is_signed(request._request):
             return None
@@ -230,6 +233,7 @@ class ClientCertificateAuthentication(CredentialAuthentication):
 
     challenge = "Mutual-TLS"
 
+    @observe_authentication("client_certificate")
     def authenticate(self, request: Request) -> tuple[CredentialUser, Any] | None:
         meta = request.META
         if any(name in meta for name in _OTHER_CREDENTIALS):

@@ -32,6 +32,7 @@ from keys import scopes as scope_registry
 from keys.certificates.mtls import request_certificate_thumbprint
 from keys.core.principal import CredentialUser
 from lib import http
+from lib.metrics import observe_authentication
 from oauth.binding import bound_thumbprint, same_certificate
 from oauth.tokens import InvalidToken, looks_like_jwt, verify_access_token
 
@@ -108,6 +109,7 @@ class AccessTokenAuthentication(BaseAuthentication):
 
     www_authenticate_realm = "api"
 
+    @observe_authentication("oauth_token")
     def authenticate(self, request: Request) -> tuple[Any, OAuthCredential] | None:
         token = bearer_token(request)
         if token is None:

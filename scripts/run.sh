@@ -7,6 +7,8 @@ VENV=${VENV:-.venv}
 PORT=${PORT:-8000}
 export DJANGO_DEBUG=${DJANGO_DEBUG:-1}
 export SITE_URL=${SITE_URL:-http://127.0.0.1:$PORT}
+# Readable lines in a terminal; production writes one JSON object per line (docs/operations.md#logs).
+export LOG_FORMAT=${LOG_FORMAT:-plain}
 mkdir -p var/broker/out var/broker/processed var/broker/control var/celery
 
 "$VENV/bin/python" manage.py migrate --no-input -v 0

@@ -8,3 +8,4 @@ from __future__ import annotations
 
 from config.settings.base import *  # noqa: F403
 from config.settings.credentials import *  # noqa: F403
+from config.settings.observability import *  # noqa: F403

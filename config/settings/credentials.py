@@ -226,16 +226,3 @@ CELERY_BEAT_SCHEDULE["monitoring-usage-networks-prune"] = {
 # The email outbox (accounts/outbox.py): emails whose task was lost are sent again.
 CELERY_BEAT_SCHEDULE["accounts-email-sweep"] = {"task": "accounts.tasks.sweep_emails", "schedule": 300.0}
 CELERY_BEAT_SCHEDULE["audit-chain-check"] = {"task": "audit.tasks.verify_audit_chain", "schedule": 3600.0}
-
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {
-        "axes": {"level": "WARNING"},
-        # httpx logs every request URL at INFO; webhook URLs may carry the receiver's own tokens.
-        "httpx": {"level": "WARNING"},
-    },
-}
