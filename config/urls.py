@@ -23,6 +23,7 @@ urlpatterns = [
     path("api/v1/webhooks/", include("webhooks.api_urls")),
     path("api/v1/", include("keys.api_urls")),
     path("api/v1/", include("monitoring.api_urls")),
+    path("api/v1/oauth/", include("oauth.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("", include("accounts.urls")),
