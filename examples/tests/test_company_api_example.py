@@ -20,9 +20,6 @@ import requests
 
 from keys.models import APIKey, KeyStatus
 from keys.services import key_revoke
-from oauth import services as oauth_services
-from oauth.models import Application
-from oauth.signing_keys import generate_pem
 from webhooks.models import Delivery, DeliveryStatus
 from webhooks.services import endpoint_create
 
@@ -82,34 +79,6 @@ class CompanyAPI:
         self.sock.close()
 
 
-@pytest.fixture(scope="module")
-def signing_pem() -> str:
-    return generate_pem(2048)
-
-
-@pytest.fixture
-def platform(live_server: Any, settings: Any, eager_celery: None, signing_pem: str) -> str:
-    """The live platform: loopback webhooks, a JWT signing key, the issuer at the live server."""
-    url = str(live_server.url)
-    settings.WEBHOOK_ALLOW_LOOPBACK = True
-    settings.WEBHOOK_REQUIRE_HTTPS = False
-    settings.WEBHOOK_RETRY_SCHEDULE = None
-    pem = signing_pem
-    settings.SITE_URL = url
-    settings.OAUTH_ISSUER = f"{url}/o"
-    settings.OAUTH_ACCESS_TOKEN_AUDIENCE = f"{url}/api"
-    settings.OIDC_RSA_PRIVATE_KEY = pem
-    settings.OAUTH2_PROVIDER = {
-        **settings.OAUTH2_PROVIDER,
-        "OIDC_ENABLED": True,
-        "OIDC_RSA_PRIVATE_KEY": pem,
-        "OIDC_RSA_PRIVATE_KEYS_INACTIVE": [],
-        "OIDC_ISS_ENDPOINT": f"{url}/o",
-        "ALWAYS_RELOAD_OAUTHLIB_CORE": True,
-    }
-    return url
-
-
 @pytest.fixture
 def keys(make_key: Any) -> dict[str, tuple[APIKey, str]]:
     """The service's own verifier key, a reader, a key without the orders scope, and one revoked behind its back."""
@@ -122,7 +91,7 @@ def keys(make_key: Any) -> dict[str, tuple[APIKey, str]]:
 
 
 @pytest.fixture
-def company(platform: str, keys: dict[str, tuple[APIKey, str]], org: Any, alice: Any) -> Iterator[CompanyAPI]:
+def company(live_platform: str, keys: dict[str, tuple[APIKey, str]], org: Any, alice: Any) -> Iterator[CompanyAPI]:
     api = CompanyAPI()
     # Created after the keys and for the invalidating events only, so nothing is delivered before gunicorn runs.
     _, secret = endpoint_create(
@@ -134,7 +103,7 @@ def company(platform: str, keys: dict[str, tuple[APIKey, str]], org: Any, alice:
     # The verdict cache lives far longer than the test: a revoked key is refused only because the webhook said so.
     api.start(
         {
-            "KEYHOUSE_URL": platform,
+            "KEYHOUSE_URL": live_platform,
             "KEYHOUSE_API_KEY": keys["verifier"][1],
             "KEYHOUSE_WEBHOOK_SECRET": secret,
             "KEYHOUSE_TTL": "600",
@@ -189,28 +158,18 @@ def test_without_a_webhook_the_cached_verdict_stands_until_its_ttl(
     assert company.get("/orders", plaintext).status_code == 200
 
 
-def _client_credentials_token(platform: str, org: Any, alice: Any) -> tuple[Application, str, str]:
-    app, secret = oauth_services.application_create(
-        organization=org,
-        actor=alice,
-        name="Nightly export",
-        client_type=Application.CLIENT_CONFIDENTIAL,
-        grant_types=[Application.GRANT_CLIENT_CREDENTIALS],
-        redirect_uris=[],
-        scopes=["orders:read"],
-    )
-    assert secret is not None
+def _token(platform: str, credentials: tuple[str, str]) -> str:
     response = requests.post(
-        f"{platform}/o/token/", data={"grant_type": "client_credentials"}, auth=(app.client_id, secret), timeout=TIMEOUT
+        f"{platform}/o/token/", data={"grant_type": "client_credentials"}, auth=credentials, timeout=TIMEOUT
     )
     assert response.status_code == 200, response.text
-    return app, secret, str(response.json()["access_token"])
+    return str(response.json()["access_token"])
 
 
 def test_a_client_credentials_jwt_is_accepted_and_refused_once_revoked(
-    company: CompanyAPI, platform: str, org: Any, alice: Any
+    company: CompanyAPI, live_platform: str, client_credentials_app: tuple[str, str], org: Any
 ) -> None:
-    app, secret, token = _client_credentials_token(platform, org, alice)
+    token = _token(live_platform, client_credentials_app)
     accepted = company.get("/orders", token)
     assert accepted.status_code == 200, accepted.text
     caller = accepted.json()["caller"]
@@ -223,7 +182,7 @@ def test_a_client_credentials_jwt_is_accepted_and_refused_once_revoked(
         == 403
     )
     revoked = requests.post(
-        f"{platform}/o/revoke_token/", data={"token": token}, auth=(app.client_id, secret), timeout=TIMEOUT
+        f"{live_platform}/o/revoke_token/", data={"token": token}, auth=client_credentials_app, timeout=TIMEOUT
     )
     assert revoked.status_code == 200, revoked.text
     refused = company.get("/orders", token)

@@ -10,8 +10,10 @@ is refused at most `ttl` seconds later.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import re
 import time
+import zlib
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -22,9 +24,23 @@ from keyhouse_client import scopes as scope_rules
 from keyhouse_client.cache import TTLCache
 from keyhouse_client.credential import AuthenticationFailed, Credential, PlatformUnavailable
 
-# The key format (docs/api-keys.md): a key that does not look like one never reaches the platform.
-KEY_PATTERN = re.compile(r"^[a-z][a-z0-9]{0,15}_(live|test)_[0-9A-Za-z]{46}$")
+# The key format (docs/api-keys.md): `{prefix}_{env}_{id:8}{secret:32}{check:6}`, the check being the
+# base62 CRC32 of the rest. A key that is not well formed never reaches the platform. (Restated here, not
+# imported: the kit must not depend on the platform's code; a test keeps the two in step.)
+KEY_PATTERN = re.compile(r"[a-z][a-z0-9]{0,15}_(live|test)_[0-9A-Za-z]{46}")
+ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 MAX_KEY_LENGTH = 200
+
+
+def well_formed(key: str) -> bool:
+    """The key's shape and checksum are right (a typo or a truncated key is refused for free)."""
+    if len(key) > MAX_KEY_LENGTH or not KEY_PATTERN.fullmatch(key):
+        return False
+    number, chars = zlib.crc32(key[:-6].encode("ascii")), []
+    while number:
+        number, rem = divmod(number, 62)
+        chars.append(ALPHABET[rem])
+    return hmac.compare_digest("".join(reversed(chars)).rjust(6, "0"), key[-6:])
 
 
 def _parse_time(value: Any) -> datetime | None:
@@ -55,7 +71,7 @@ class KeyVerifier:
 
     def verify(self, key: str, *, ip: str | None = None) -> Credential:
         """The key's credential, or AuthenticationFailed (PlatformUnavailable when the platform cannot say)."""
-        if len(key) > MAX_KEY_LENGTH or not KEY_PATTERN.match(key):
+        if not well_formed(key):
             raise AuthenticationFailed("malformed key", code="MALFORMED")
         # The end client's address is part of the answer when the key has allowed networks.
         entry = hashlib.sha256(f"{key}\x00{ip or ''}".encode()).hexdigest()

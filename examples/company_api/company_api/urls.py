@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 from django.urls import path
+from keyhouse_client.django_settings import keyhouse_webhook
 
 from company_api import views
-from keyhouse_client.django_settings import keyhouse_webhook
 
 urlpatterns = [
     path("orders", views.OrderList.as_view()),
