@@ -12,6 +12,7 @@ import threading
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import caches
 from django.core.signals import setting_changed
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
@@ -34,6 +35,20 @@ def get_kit() -> Keyhouse:
     return _kit
 
 
+class CacheInvalidations:
+    """`SharedInvalidations` on a Django cache: one small entry per invalidated key id."""
+
+    def __init__(self, alias: str = "default", prefix: str = "keyhouse:invalidated:") -> None:
+        self.alias, self.prefix = alias, prefix
+
+    def mark(self, key_id: str, at: float, ttl: float) -> None:
+        caches[self.alias].set(self.prefix + key_id, at, timeout=max(1, int(ttl) + 1))
+
+    def marked_at(self, key_id: str) -> float | None:
+        value = caches[self.alias].get(self.prefix + key_id)
+        return float(value) if isinstance(value, int | float) else None
+
+
 def build(config: dict[str, Any]) -> Keyhouse:
     missing = [name for name in ("BASE_URL", "API_KEY") if not config.get(name)]
     if missing:
@@ -51,6 +66,7 @@ def build(config: dict[str, Any]) -> Keyhouse:
         jwt=bool(config.get("JWT", True)),
         issuer=config.get("ISSUER"),
         audience=config.get("AUDIENCE"),
+        shared=CacheInvalidations(config["SHARED_CACHE"]) if config.get("SHARED_CACHE") else None,
     )
 
 

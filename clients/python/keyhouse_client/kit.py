@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from keyhouse_client import scopes as scope_rules
 from keyhouse_client.credential import AuthenticationFailed, Credential
 from keyhouse_client.jwt import JWTVerifier, looks_like_jwt
-from keyhouse_client.verify import KeyVerifier
+from keyhouse_client.verify import KeyVerifier, SharedInvalidations
 from keyhouse_client.webhooks import InvalidationReceiver
 
 MAX_HEADER_LENGTH = 8192
@@ -39,7 +39,8 @@ class Keyhouse:
 
     `api_key` is this service's own key with the `keys:verify` scope. `webhook_secrets` are the
     `whsec_…` secrets of the webhook endpoint registered for this service (none: no receiver, and the
-    cache bound is `ttl` alone). `jwt=False` refuses JWTs.
+    cache bound is `ttl` alone). `jwt=False` refuses JWTs. `shared` carries invalidations to the other
+    worker processes of the service (see `SharedInvalidations`).
     """
 
     def __init__(
@@ -56,9 +57,16 @@ class Keyhouse:
         issuer: str | None = None,
         audience: str | None = None,
         levels: Mapping[str, tuple[str, ...]] = scope_rules.LEVELS,
+        shared: SharedInvalidations | None = None,
     ) -> None:
         self.keys = KeyVerifier(
-            base_url=base_url, api_key=api_key, ttl=ttl, maxsize=maxsize, timeout=timeout, levels=levels
+            base_url=base_url,
+            api_key=api_key,
+            ttl=ttl,
+            maxsize=maxsize,
+            timeout=timeout,
+            levels=levels,
+            shared=shared,
         )
         self.tokens = (
             JWTVerifier(

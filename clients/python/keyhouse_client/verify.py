@@ -16,7 +16,7 @@ import time
 import zlib
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 
@@ -49,6 +49,19 @@ def _parse_time(value: Any) -> datetime | None:
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
+class SharedInvalidations(Protocol):
+    """Where every process of a service records invalidations, so a webhook heard by one reaches all.
+
+    A process keeps its own cache; with several worker processes only one of them receives a given
+    delivery. With a shared store (Redis, Memcached: `keyhouse_client.django_settings.CacheInvalidations`)
+    each cache hit also asks whether its key was invalidated since the verdict was fetched.
+    """
+
+    def mark(self, key_id: str, at: float, ttl: float) -> None: ...
+
+    def marked_at(self, key_id: str) -> float | None: ...
+
+
 class KeyVerifier:
     """Check API keys remotely. `api_key` is this service's own key, with the `keys:verify` scope."""
 
@@ -62,10 +75,13 @@ class KeyVerifier:
         timeout: float = 2.0,
         levels: Mapping[str, tuple[str, ...]] = scope_rules.LEVELS,
         client: httpx.Client | None = None,
+        shared: SharedInvalidations | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.levels = levels
-        self.cache: TTLCache[Credential] = TTLCache(ttl=ttl, maxsize=maxsize)
+        self.shared = shared
+        # The value is the credential and when (wall clock) the platform vouched for it.
+        self.cache: TTLCache[tuple[Credential, float]] = TTLCache(ttl=ttl, maxsize=maxsize)
         self._http = client or httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False)
         self._headers = {"Authorization": f"Bearer {api_key}", "Accept": "application/json"}
 
@@ -77,7 +93,12 @@ class KeyVerifier:
         entry = hashlib.sha256(f"{key}\x00{ip or ''}".encode()).hexdigest()
         cached = self.cache.get(entry)
         if cached is not None:
-            return cached
+            credential, fetched = cached
+            marked = self.shared.marked_at(credential.id) if self.shared is not None else None
+            if marked is None or marked < fetched:
+                return credential
+            self.cache.invalidate(credential.id)
+        fetched = time.time()
         body = self._ask(key, ip)
         if not body.get("valid"):
             raise AuthenticationFailed(f"platform says {body.get('code')}", code=str(body.get("code") or "INVALID"))
@@ -95,11 +116,15 @@ class KeyVerifier:
             ttl = self.cache.ttl
             if credential.expires_at is not None:
                 ttl = min(ttl, credential.expires_at.timestamp() - time.time())
-            self.cache.set(entry, credential, tag=credential.id, ttl=ttl)
+            self.cache.set(entry, (credential, fetched), tag=credential.id, ttl=ttl)
         return credential
 
     def invalidate(self, key_id: str) -> int:
-        """Forget every cached answer for the key `key_id` (the webhook receiver calls this)."""
+        """Forget every cached answer for the key `key_id` (the webhook receiver calls this), in every
+        process when there is a shared store."""
+        if self.shared is not None:
+            # Kept as long as any process may still hold a verdict fetched before now.
+            self.shared.mark(key_id, time.time(), self.cache.ttl + 1)
         return self.cache.invalidate(key_id)
 
     def _ask(self, key: str, ip: str | None) -> dict[str, Any]:

@@ -115,3 +115,19 @@ def test_a_wrong_service_key_or_a_platform_that_is_down_is_unavailable_not_inval
     closed.close()
     with pytest.raises(PlatformUnavailable):
         make_verifier(f"http://127.0.0.1:{port}", without_scope)[0].verify(plaintext)
+
+
+def test_with_a_shared_store_an_invalidation_heard_by_one_process_reaches_the_others(
+    live_platform: str, verifier_key: str, make_key: Any, alice: Any
+) -> None:
+    from keyhouse_client.django_settings import CacheInvalidations
+
+    key, plaintext = make_key()
+    shared = CacheInvalidations("default", prefix="khtest-kit:")
+    heard, other = (make_verifier(live_platform, verifier_key, ttl=60, shared=shared)[0] for _ in range(2))
+    heard.verify(plaintext)
+    other.verify(plaintext)
+    key_revoke(key=key, actor=alice)
+    heard.invalidate(key.id)  # only this process received the webhook
+    with pytest.raises(AuthenticationFailed):
+        other.verify(plaintext)
