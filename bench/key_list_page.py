@@ -106,15 +106,23 @@ def main() -> None:
         big_user, big = team("big@example.com", args.keys, 1_000, rng)
         deep = max(1, args.keys // 25 // 2)
         print(f"teams: {small.slug} (100 keys), {big.slug} ({args.keys:,} keys); {args.requests} requests each")
-        print(f"{'page':<28}{'100 keys p50':>14}{'p95':>8}{'q':>4}{f'{args.keys:,} keys p50':>18}{'p95':>8}{'q':>4}{'ratio':>8}")
-        for label, query in (("first page", ""), (f"page {deep}", f"?page={deep}"), ("search 'bench 42'", "?q=bench+42")):
+        print(
+            f"{'page':<28}{'100 keys p50':>14}{'p95':>8}{'q':>4}{f'{args.keys:,} keys p50':>18}{'p95':>8}{'q':>4}{'ratio':>8}"
+        )
+        for label, query in (
+            ("first page", ""),
+            (f"page {deep}", f"?page={deep}"),
+            ("search 'bench 42'", "?q=bench+42"),
+        ):
             row = []
             for user, org in ((small_user, small), (big_user, big)):
                 client = Client()
                 client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
                 row.append(measure(client, f"/orgs/{org.slug}/keys/{query}", args.requests))
             (p50_s, p95_s, q_s), (p50_b, p95_b, q_b) = row
-            print(f"{label:<28}{p50_s:>12.1f}ms{p95_s:>6.1f}ms{q_s:>4}{p50_b:>16.1f}ms{p95_b:>6.1f}ms{q_b:>4}{p50_b / p50_s:>8.2f}")
+            print(
+                f"{label:<28}{p50_s:>12.1f}ms{p95_s:>6.1f}ms{q_s:>4}{p50_b:>16.1f}ms{p95_b:>6.1f}ms{q_b:>4}{p50_b / p50_s:>8.2f}"
+            )
         print("budget: under 100 ms of server time with 10,000 keys (DESIGN 8)")
         print(f"load average after: {os.getloadavg()}")
     finally:
