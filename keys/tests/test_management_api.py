@@ -236,6 +236,7 @@ def test_openapi_schema_and_docs_are_served(api) -> None:  # type: ignore[no-unt
 def test_verify_is_throttled_per_calling_key(make_key, settings) -> None:  # type: ignore[no-untyped-def]
     from keys.throttling import VerifyRateThrottle
 
+    before = VerifyRateThrottle.THROTTLE_RATES
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"verify": "2/min"}}
     VerifyRateThrottle.THROTTLE_RATES = {"verify": "2/min"}
     try:
@@ -245,6 +246,6 @@ def test_verify_is_throttled_per_calling_key(make_key, settings) -> None:  # typ
         assert codes == [200, 200, 429]
         assert key_client(two).post("/api/v1/verify", {"key": "x"}, format="json").status_code == 200
     finally:
-        from rest_framework.settings import api_settings
-
-        VerifyRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
+        # The rates from before, not api_settings' (still the overridden 2/min until the settings fixture
+        # restores them), or every later verify call in the run is throttled at 2/min.
+        VerifyRateThrottle.THROTTLE_RATES = before
