@@ -142,3 +142,52 @@ def admin_client(client: Any, alice: User) -> Any:
     alice.save()
     client.force_login(alice, backend="django.contrib.auth.backends.ModelBackend")
     return client
+
+
+@pytest.fixture(scope="session")
+def platform_signing_pem() -> str:
+    from oauth.signing_keys import generate_pem
+
+    return generate_pem(2048)
+
+
+@pytest.fixture
+def live_platform(live_server: Any, settings: Any, eager_celery: None, platform_signing_pem: str) -> str:
+    """The platform on a live server, as an outside service sees it (the client kit's and the example's tests):
+    a JWT signing key, the issuer and audience at the live server's URL, webhooks allowed to loopback."""
+    url = str(live_server.url)
+    settings.WEBHOOK_ALLOW_LOOPBACK = True
+    settings.WEBHOOK_REQUIRE_HTTPS = False
+    settings.WEBHOOK_RETRY_SCHEDULE = None
+    settings.SITE_URL = url
+    settings.OAUTH_ISSUER = f"{url}/o"
+    settings.OAUTH_ACCESS_TOKEN_AUDIENCE = f"{url}/api"
+    settings.OIDC_RSA_PRIVATE_KEY = platform_signing_pem
+    settings.OAUTH2_PROVIDER = {
+        **settings.OAUTH2_PROVIDER,
+        "OIDC_ENABLED": True,
+        "OIDC_RSA_PRIVATE_KEY": platform_signing_pem,
+        "OIDC_RSA_PRIVATE_KEYS_INACTIVE": [],
+        "OIDC_ISS_ENDPOINT": f"{url}/o",
+        "ALWAYS_RELOAD_OAUTHLIB_CORE": True,
+    }
+    return url
+
+
+@pytest.fixture
+def client_credentials_app(org: Organization, alice: User) -> tuple[str, str]:
+    """A confidential OAuth app of Alice's team for the client_credentials grant (scope orders:read): id and secret."""
+    from oauth.models import Application
+    from oauth.services import application_create
+
+    app, secret = application_create(
+        organization=org,
+        actor=alice,
+        name="Nightly export",
+        client_type=Application.CLIENT_CONFIDENTIAL,
+        grant_types=[Application.GRANT_CLIENT_CREDENTIALS],
+        redirect_uris=[],
+        scopes=["orders:read"],
+    )
+    assert secret is not None
+    return app.client_id, secret

@@ -27,6 +27,7 @@ urlpatterns = [
     path("api/v1/webhooks/", include("webhooks.api_urls")),
     path("api/v1/", include("keys.api_urls")),
     path("api/v1/", include("monitoring.api_urls")),
+    path("api/v1/oauth/", include("oauth.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # Swagger UI from vendored files with a static init script (templates/api/docs.html): no inline
     # script or style, so the strict CSP stays as it is everywhere else.

@@ -1,0 +1,228 @@
+"""The remote client kit's overhead against in-process authentication (DESIGN 8, issue 11).
+
+    .venv/bin/python bench/client_kit.py [--seconds 8] [--keys 250]
+
+Creates the PostgreSQL database `kh_bench_kit`, seeds `--keys` API keys (as bench/auth_throughput.py
+does) and one `keys:verify` key for the company API, and in one run:
+
+1. serves the platform (bench/kit_settings.py: `/bench/open` and `/bench/ours`, APIKeyAuthentication +
+   HasScopes) and the example company API (examples/company_api: `/healthz` open, `/orders` behind
+   the kit's RemoteKeyAuthentication + HasScopes) under gunicorn, 2 sync workers each, and loads each
+   endpoint with wrk (`-t1 -c4`, rotating over the keys) for `--seconds`: the kit with a warm cache
+   (TTL 60 s, primed with every key first) and cold (TTL 0: every request is a POST /api/v1/verify);
+2. in process, times one verification: the platform's `key_check` (in-process authentication's
+   core, one indexed query), the kit on a cache hit, and the kit on a miss (one HTTP round trip to
+   the platform under gunicorn).
+
+It prints requests/s, each endpoint's share of its own server's open endpoint, and the ratios side
+by side. The database and its Redis keys are removed at the end. It only prints; nothing is asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+import timeit
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+OUT = ROOT / "bench" / "out"
+
+from bench.auth_throughput import IP, Load, Variant, free_port, run_wrk, seed_ours, status_of, wrk_script  # noqa: E402
+
+DB_NAME = "kh_bench_kit"
+PG_URL = "postgres://postgres@127.0.0.1:5432"
+REDIS_URL = "redis://127.0.0.1:6379/3"
+REDIS_PREFIX = "khkitbench"
+PLATFORM_ENV = {
+    "DJANGO_SETTINGS_MODULE": "bench.kit_settings",
+    "STATIC_MANIFEST": "0",
+    "DJANGO_DEBUG": "0",
+    "DJANGO_SECRET_KEY": "bench",
+    "KEYS_PEPPERS": "1:bench-pepper-0123456789",
+    "ENCRYPTION_KEYS": "b1:YmVuY2gtd2ViaG9vay1lbmNyeXB0aW9uLWtleS0wMDE=",
+    "SECURE_SSL_REDIRECT": "0",
+    "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+    "DATABASE_URL": f"{PG_URL}/{DB_NAME}",
+    "DATABASE_CONN_MAX_AGE": "600",
+    "REDIS_URL": REDIS_URL,
+    "CACHE_KEY_PREFIX": REDIS_PREFIX,
+    "LOG_LEVEL": "WARNING",
+    # The company API verifies every request of the cold run through one key: its own throttle must not be what we measure.
+    "VERIFY_RATE": "100000000/min",
+}
+
+
+def recreate_database(*, create: bool) -> None:
+    import psycopg
+
+    with psycopg.connect(f"{PG_URL}/postgres", autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+        if create:
+            conn.execute(f"CREATE DATABASE {DB_NAME}")
+
+
+def clear_redis() -> None:
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL)
+    names = list(client.scan_iter(match=f"{REDIS_PREFIX}:*", count=1000))
+    if names:
+        client.delete(*names)
+
+
+@contextmanager
+def serve(app: str, chdir: Path, env: dict[str, str], ready: str, log_name: str) -> Iterator[int]:
+    """gunicorn (2 sync workers) for `app` on a free loopback port until the block ends."""
+    port = free_port()
+    cmd = [sys.executable, "-m", "gunicorn", app, "--chdir", str(chdir), "--bind", f"{IP}:{port}"]
+    cmd += ["--workers", "2", "--log-level", "warning"]
+    with open(OUT / log_name, "w") as log:
+        proc = subprocess.Popen(cmd, env=env, cwd=chdir, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            for _ in range(300):
+                if proc.poll() is not None:
+                    raise RuntimeError(f"gunicorn exited with {proc.returncode}; see {OUT / log_name}")
+                try:
+                    if status_of(port, ready, {}) == 200:
+                        break
+                except OSError:
+                    pass
+                time.sleep(0.1)
+            else:
+                raise RuntimeError(f"{app} did not become ready within 30 s")
+            yield port
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+def prime(port: int, variant: Variant, passes: int = 4) -> None:
+    """Send every key `passes` times, one by one, so both workers' caches hold (almost) every verdict:
+    a gunicorn worker is picked per connection, so four passes leave a key uncached in a worker 1 time in 16."""
+    for _ in range(passes):
+        for value in variant.values:
+            assert status_of(port, variant.path, {variant.header: value}) == 200
+
+
+def load(port: int, variant: Variant, seconds: int) -> Load:
+    with tempfile.TemporaryDirectory() as tmp:
+        script = Path(tmp) / "script.lua"
+        script.write_text(wrk_script(variant))
+        run_wrk(port, script, 1, 4)  # warm-up: connections, caches, the kit's verdicts
+        result = Load(variant.name)
+        result.add(run_wrk(port, script, seconds, 4), 0)
+        return result
+
+
+def company_env(platform_port: int, verifier: str, ttl: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_", "KEYS_"))}
+    return {
+        **env,
+        "DJANGO_SETTINGS_MODULE": "company_api.settings",
+        "KEYHOUSE_URL": f"http://{IP}:{platform_port}",
+        "KEYHOUSE_API_KEY": verifier,
+        "KEYHOUSE_TTL": ttl,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seconds", type=int, default=8)
+    parser.add_argument("--keys", type=int, default=250)
+    args = parser.parse_args()
+
+    os.environ.update(PLATFORM_ENV)
+    OUT.mkdir(exist_ok=True)
+    recreate_database(create=True)
+    try:
+        import django
+
+        django.setup()
+        from django.core.management import call_command
+
+        from accounts.models import Membership
+        from accounts.services import user_signup
+        from keys.apikeys.verification import key_check
+        from keys.services import key_create
+
+        print(f"cores: {os.cpu_count()}, load average before: {os.getloadavg()}")
+        call_command("migrate", verbosity=0)
+        user = user_signup(email="bench@example.com", password="bench-password-0123", name="Bench")
+        org = Membership.objects.get(user=user).organization
+        sample = seed_ours(org, 0, args.keys * 10, random.Random(11))[: args.keys]
+        _, verifier = key_create(organization=org, actor=user, name="Company API", scopes=["keys:verify"])
+        bearer = [f"Bearer {raw}" for raw in sample]
+        rows: list[tuple[str, Load, Load]] = []
+        project = ROOT / "examples" / "company_api"
+        with serve("config.wsgi:application", ROOT, os.environ.copy(), "/bench/open", "kit_platform.log") as platform:
+            opened = load(platform, Variant("platform open", "/bench/open", "Authorization", bearer), args.seconds)
+            ours = load(platform, Variant("platform in-process", "/bench/ours", "Authorization", bearer), args.seconds)
+            rows.append(("in-process APIKeyAuthentication", opened, ours))
+            for label, ttl in (("kit, warm cache (TTL 60 s)", "60"), ("kit, no cache (TTL 0)", "0")):
+                env = company_env(platform, verifier, ttl)
+                with serve("company_api.wsgi", project, env, "/healthz", "kit_company.log") as company:
+                    c_open = load(company, Variant("company open", "/healthz", "Authorization", bearer), args.seconds)
+                    protected = Variant(label, "/orders", "Authorization", bearer)
+                    if ttl != "0":
+                        prime(company, protected)
+                    c_kit = load(company, protected, args.seconds)
+                    rows.append((label, c_open, c_kit))
+
+            from keyhouse_client import Keyhouse
+
+            warm = Keyhouse(base_url=f"http://{IP}:{platform}", api_key=verifier, ttl=600, jwt=False)
+            cold = Keyhouse(base_url=f"http://{IP}:{platform}", api_key=verifier, ttl=0, jwt=False)
+            for header in bearer:
+                warm.authenticate(header, None, ip=IP)
+            n = len(bearer)
+            t_check = min(timeit.repeat(lambda: [key_check(raw, ip=IP) for raw in sample], number=1, repeat=5)) / n
+            t_warm = (
+                min(timeit.repeat(lambda: [warm.authenticate(h, None, ip=IP) for h in bearer], number=1, repeat=5)) / n
+            )
+            t_cold = (
+                min(
+                    timeit.repeat(lambda: [cold.authenticate(h, None, ip=IP) for h in bearer[:200]], number=1, repeat=3)
+                )
+                / 200
+            )
+
+        bad = sum(load.bad for _, a, b in rows for load in (a, b))
+        print(
+            f"\nthroughput (wrk -t1 -c4, {args.seconds} s each, {args.keys:,} keys rotated; non-2xx or errors: {bad})"
+        )
+        print(f"{'endpoint':<36}{'open req/s':>12}{'auth req/s':>12}{'÷ own open':>12}")
+        for label, opened_load, auth_load in rows:
+            print(
+                f"{label:<36}{opened_load.rps:>12,.0f}{auth_load.rps:>12,.0f}{auth_load.rps / opened_load.rps:>12.2f}"
+            )
+        base = rows[0][2].rps / rows[0][1].rps
+        for label, opened_load, auth_load in rows[1:]:
+            print(f"  {label} share ÷ in-process share: {(auth_load.rps / opened_load.rps) / base:.2f}")
+        print("\none verification, in process (best of 5 passes)")
+        print(f"  platform key_check (in-process core)     {t_check * 1e6:9.1f} µs   1.00")
+        print(f"  kit, cache hit                           {t_warm * 1e6:9.1f} µs   {t_warm / t_check:.2f}")
+        print(f"  kit, cache miss (POST /api/v1/verify)    {t_cold * 1e6:9.1f} µs   {t_cold / t_check:.2f}")
+        print(f"load average after: {os.getloadavg()}")
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        recreate_database(create=False)
+        clear_redis()
+
+
+if __name__ == "__main__":
+    main()
