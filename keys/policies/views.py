@@ -12,7 +12,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
@@ -74,7 +74,8 @@ def hygiene_fix(request: HttpRequest, slug: str, kind: str, pk: str, action: str
         return redirect("keys:hygiene", slug=slug)
     try:
         fix(kind=spec, credential=credential, actor=request.user, request=request)
-    except (ValidationError, KeyConflict) as exc:
+    except (ValidationError, KeyConflict, PermissionDenied) as exc:
+        # The rule's refusals (sudo for live credentials, the team policy) as a message on the report.
         messages.error(request, f"{credential.name}: {error_text(exc)}")
     else:
         done = "now expires" if action == "expiry" else "is revoked"
