@@ -37,6 +37,11 @@ Who may do what:
      - `rate_limit` may only be tightened (a number no higher than the current one; never
        cleared);
      - a caller may not change its own `allowed_networks`, `expires_at` or `rate_limit` at all.
+- **The team's key policies** (`keys.policies.rules`, docs/policies.md) hold everyone, the system
+  included: every create and update (`authorize_reach`, on the values that change) and the new secret
+  of every roll or rotation (`authorize_successor`; the scheduled rotation excepted) keep to the
+  team's maximum lifetime, its expiry and allowlist requirements for live credentials, and the
+  scopes a person's role may grant (400 naming the field).
 """
 
 from __future__ import annotations
