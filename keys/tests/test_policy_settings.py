@@ -12,10 +12,11 @@ from rest_framework.test import APIClient
 from accounts.models import Membership, Role
 from accounts.services import user_signup
 from audit.models import AuditEvent
-from conftest import PASSWORD, key_client, login
+from conftest import PASSWORD, key_client, login, set_policy
 from keys.models import CredentialPolicy
 from keys.policies.models import policy_for
 from keys.services import key_create, key_revoke
+from lib.tests.admin import admin_change_url
 
 pytestmark = pytest.mark.django_db
 
@@ -119,3 +120,11 @@ def test_credentials_read_the_policy_with_keys_read_and_never_change_it(org) -> 
     assert refused.status_code == 403 and "not a credential" in refused.json()["error"]["message"]
     key_revoke(key=manager, actor=None)
     assert key_client(manage).get("/api/v1/policy").status_code == 401
+
+
+def test_the_admin_shows_each_team_policy_read_only(admin_client, org) -> None:  # type: ignore[no-untyped-def]
+    policy = set_policy(org, max_lifetime_days=30)
+    listing = admin_client.get("/admin/keys/credentialpolicy/")
+    assert listing.status_code == 200 and list(listing.context["cl"].result_list) == [policy]
+    detail = admin_client.get(admin_change_url(policy))
+    assert detail.status_code == 200 and b'name="_save"' not in detail.content
