@@ -163,6 +163,8 @@ def authorize_reach(
     A credential caller is also held to its own reach: `scopes` within its own (else a 400 naming
     them), and `changes` within its own limits (else 403).
     """
+    if organization is None and target is None:
+        raise TypeError("authorize_reach needs the target, or the organization of a new credential")
     org = organization if organization is not None else target.organization
     env = environment or environment_of(target)
     judged = changes or {}
