@@ -121,6 +121,14 @@ def key_client(plaintext: str) -> APIClient:
     return client
 
 
+def set_policy(org: Organization, **fields: Any) -> Any:
+    """Give `org` a key-hygiene policy directly (the audited service is `keys.policies.services`)."""
+    from keys.models import CredentialPolicy
+
+    policy, _ = CredentialPolicy.objects.update_or_create(organization=org, defaults=fields)
+    return policy
+
+
 def login(client: Any, user: User, *, sudo: bool = True) -> Any:
     """Log a user in; with sudo=True the password was "just confirmed"."""
     client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")

@@ -36,7 +36,7 @@ class MembershipInline(admin.TabularInline[Membership, Organization]):
 
 @admin.register(Organization)
 class OrganizationAdmin(admin.ModelAdmin[Organization]):
-    list_display = ("name", "slug", "is_personal", "max_key_lifetime_days", "created_at")
+    list_display = ("name", "slug", "is_personal", "created_at")
     search_fields = ("name", "slug")
     list_filter = ("is_personal",)
     inlines = (MembershipInline,)

@@ -128,26 +128,6 @@ class OrganizationForm(forms.Form):
 
 class OrganizationSettingsForm(forms.Form):
     name = forms.CharField(max_length=100)
-    max_key_lifetime_days = forms.IntegerField(
-        required=False,
-        min_value=1,
-        max_value=3650,
-        label="Maximum key lifetime (days)",
-        help_text="Leave empty for no limit. New keys must expire within this many days.",
-    )
-    max_key_age_days = forms.IntegerField(
-        required=False,
-        min_value=1,
-        max_value=3650,
-        label="Maximum key age (days)",
-        help_text="Leave empty for none. Keys older than this are rolled automatically; the new key is sealed "
-        "until someone reveals it on its page.",
-    )
-    require_live_key_expiry = forms.BooleanField(
-        required=False,
-        label="Live keys must have an expiry",
-        help_text="New live keys (and changed expiries) need an expiry date.",
-    )
 
 
 class InviteForm(forms.Form):

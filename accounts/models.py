@@ -57,12 +57,7 @@ class Organization(models.Model):  # type: ignore[django-manager-missing]
     name = models.CharField(max_length=100)
     slug = models.SlugField(max_length=60, unique=True)
     is_personal = models.BooleanField(default=False)
-    # Policy: the longest lifetime a new API key may have (None = no limit).
-    max_key_lifetime_days = models.PositiveIntegerField(null=True, blank=True)
-    # Policy: keys older than this are rolled by the rotation job (None = only per-key rotation policies).
-    max_key_age_days = models.PositiveIntegerField(null=True, blank=True)
-    # Policy: live keys must have an expiry when created or when their expiry changes.
-    require_live_key_expiry = models.BooleanField(default=False)
+    # Key-hygiene policies (lifetime, expiry, allowlist, scopes per role, rotation) are keys.CredentialPolicy.
     created_at = models.DateTimeField(auto_now_add=True)
 
     members: models.ManyToManyField[User, Membership] = models.ManyToManyField(

@@ -107,22 +107,16 @@ def organization_update(
     *,
     membership: Membership,
     name: str,
-    max_key_lifetime_days: int | None,
-    max_key_age_days: int | None = None,
-    require_live_key_expiry: bool = False,
     request: HttpRequest | None = None,
 ) -> Organization:
-    """Rename an organization and set its key policies: lifetime, maximum age (rotation), live-key expiry."""
+    """Rename an organization. (Its key policies are keys.policies, on their own page.)"""
     if not membership.can("manage_org"):
         raise PermissionDenied("Only owners and admins can change team settings.")
     org = membership.organization
     with transaction.atomic():
-        fields = ("name", "max_key_lifetime_days", "max_key_age_days", "require_live_key_expiry")
+        fields = ("name",)
         before = {f: getattr(org, f) for f in fields}
         org.name = name.strip()[:100] or org.name
-        org.max_key_lifetime_days = max_key_lifetime_days
-        org.max_key_age_days = max_key_age_days
-        org.require_live_key_expiry = bool(require_live_key_expiry)
         org.save(update_fields=list(fields))
         audit_record(
             action="organization.updated",

@@ -140,12 +140,7 @@ def org_settings(request: HttpRequest, slug: str) -> HttpResponse:
     org = membership.organization
     form = forms.OrganizationSettingsForm(
         request.POST or None,
-        initial={
-            "name": org.name,
-            "max_key_lifetime_days": org.max_key_lifetime_days,
-            "max_key_age_days": org.max_key_age_days,
-            "require_live_key_expiry": org.require_live_key_expiry,
-        },
+        initial={"name": org.name},
     )
     if request.method == "POST":
         if not membership.can("manage_org"):

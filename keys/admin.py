@@ -19,6 +19,7 @@ from keys.models import (
     APIKey,
     CertificateAuthority,
     ClientCertificate,
+    CredentialPolicy,
     KeyStatus,
     RotationPolicy,
     SealedSecret,
@@ -308,3 +309,22 @@ class SealedSecretAdmin(ReadOnlyAdmin):
     @admin.display(boolean=True, description="waiting to be revealed")
     def available(self, obj: SealedSecret) -> bool:
         return obj.is_available
+
+
+@admin.register(CredentialPolicy)
+class CredentialPolicyAdmin(ReadOnlyAdmin):
+    """Each team's key-hygiene policy, for audit; owners and admins change it on its portal page (audited)."""
+
+    list_display = (
+        "organization",
+        "max_lifetime_days",
+        "require_live_expiry",
+        "require_live_allowlist",
+        "max_age_days",
+        "rotation_interval_days",
+        "updated_at",
+    )
+    list_filter = ("require_live_expiry", "require_live_allowlist")
+    search_fields = ("organization__slug", "organization__name")
+    list_select_related = ("organization",)
+    readonly_fields = [f.name for f in CredentialPolicy._meta.fields]

@@ -4,6 +4,7 @@ from django.urls import URLPattern, path
 
 from keys.apikeys import api
 from keys.core import api as api_credentials
+from keys.policies import api as api_policies
 
 app_name = "keys_api"
 
@@ -27,6 +28,8 @@ def _credential_paths(prefix: str, name: str, views: str, *, actions: tuple[str,
 urlpatterns = [
     path("whoami", api.WhoAmI.as_view(), name="whoami"),
     path("verify", api.Verify.as_view(), name="verify"),
+    # The team's key-hygiene policy (docs/policies.md).
+    path("policy", api_policies.CredentialPolicyView.as_view(), name="policy"),
     path("keys/", api.KeyListCreate.as_view(), name="key_list"),
     path("keys/<str:key_id>", api.KeyDetail.as_view(), name="key_detail"),
     path("keys/<str:key_id>/roll", api.KeyRoll.as_view(), name="key_roll"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from keys.apikeys.models import APIKey, RotationPolicy, SealedReason, SealedSecret
 from keys.certificates.models import CertificateAuthority, ClientCertificate, MatchType
 from keys.core.models import Credential, Environment, KeyStatus
+from keys.policies.models import CredentialPolicy
 from keys.signing.models import SigningSecret
 
 __all__ = [
@@ -12,6 +13,7 @@ __all__ = [
     "CertificateAuthority",
     "ClientCertificate",
     "Credential",
+    "CredentialPolicy",
     "Environment",
     "KeyStatus",
     "MatchType",

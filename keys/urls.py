@@ -5,6 +5,7 @@ from django.urls import path
 from keys.apikeys import views
 from keys.apikeys import views as views_rotation
 from keys.certificates import views as certificates
+from keys.policies import views as policies
 from keys.signing import views as signing
 
 app_name = "keys"
@@ -45,4 +46,8 @@ urlpatterns = [
     path(f"{ORG}certificate-authorities/new", certificates.authority_create, name="authority_create"),
     path(f"{AUTHORITY}/", certificates.authority_detail, name="authority_detail"),
     path(f"{AUTHORITY}/revoke", certificates.authority_revoke, name="authority_revoke"),
+    # Key-hygiene policies and the hygiene report (docs/policies.md).
+    path(f"{ORG}policies/", policies.policies, name="policies"),
+    path(f"{ORG}hygiene/", policies.hygiene_report, name="hygiene"),
+    path(f"{ORG}hygiene/<str:kind>/<str:pk>/<str:action>", policies.hygiene_fix, name="hygiene_fix"),
 ]

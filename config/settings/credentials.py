@@ -215,6 +215,12 @@ ANOMALY_NETWORK_LEARNING_DAYS = env_int("ANOMALY_NETWORK_LEARNING_DAYS", 7)
 ANOMALY_NETWORK_MEMORY_DAYS = env_int("ANOMALY_NETWORK_MEMORY_DAYS", 30)
 ANOMALY_COOLDOWN_HOURS = env_int("ANOMALY_COOLDOWN_HOURS", 6)
 CELERY_BEAT_SCHEDULE["keys-rotation"] = {"task": "keys.tasks.rotate_due_keys", "schedule": 60.0}
+# Weekly idle-credential report (docs/policies.md): ticks hourly, and each team's email claims its ISO week,
+# so the report goes out at the first tick of a week even if a worker was down at the turn of the week.
+CELERY_BEAT_SCHEDULE["keys-idle-credentials-report"] = {
+    "task": "keys.tasks.send_idle_credentials_report",
+    "schedule": 3600.0,
+}
 # The monitoring app's jobs (monitoring/tasks.py; renamed from keys-* with the move out of keys/, issue 9).
 CELERY_BEAT_SCHEDULE["monitoring-expiry-notices"] = {"task": "monitoring.tasks.send_expiry_notices", "schedule": 300.0}
 CELERY_BEAT_SCHEDULE["monitoring-anomaly-scan"] = {"task": "monitoring.tasks.scan_anomalies", "schedule": 300.0}

@@ -30,7 +30,7 @@ from keys.apikeys.services import MAX_GRACE, key_roll
 from keys.core import lifecycle as core
 from keys.core.authorization import Action, authorize
 from keys.core.errors import KeyConflict
-from keys.models import APIKey, KeyStatus, RotationPolicy, SealedSecret
+from keys.models import APIKey, CredentialPolicy, KeyStatus, RotationPolicy, SealedSecret
 from lib import crypto
 from lib.jobs import enqueue_on_commit
 from webhooks.services import publish
@@ -174,8 +174,9 @@ def rotation_run(*, now: datetime | None = None, limit: int = BATCH) -> Rotation
     run.followed = _follow_manual_rolls()
     while len(run.handled) < limit and (outcome := _roll_next_policy(now, exclude=run.handled)) is not None:
         run.add(outcome)
-    for org in Organization.objects.filter(max_key_age_days__isnull=False).only("pk", "max_key_age_days"):
-        while len(run.handled) < limit and (outcome := _roll_next_over_age(org, now, exclude=run.handled)) is not None:
+    for team in CredentialPolicy.objects.filter(max_age_days__isnull=False).select_related("organization"):
+        org, days = team.organization, team.max_age_days or 0
+        while len(run.handled) < limit and (outcome := _roll_next_over_age(org, days, now, exclude=run.handled)):
             run.add(outcome)
     run.destroyed = sealed_secrets_expire(now=now)
     return run
@@ -244,9 +245,9 @@ def _roll_next_policy(now: datetime, *, exclude: list[str]) -> tuple[str, str] |
         return ("failed", claimed[1])
 
 
-def _roll_next_over_age(org: Organization, now: datetime, *, exclude: list[str]) -> tuple[str, str] | None:
-    """Claim the oldest key of `org` past the team's maximum age and roll it."""
-    cutoff = now - timedelta(days=org.max_key_age_days or 0)
+def _roll_next_over_age(org: Organization, days: int, now: datetime, *, exclude: list[str]) -> tuple[str, str] | None:
+    """Claim the oldest key of `org` past the team's maximum age (`days`) and roll it."""
+    cutoff = now - timedelta(days=days)
     claimed: str | None = None
     try:
         with transaction.atomic():

@@ -16,9 +16,10 @@ from audit.services import actor_label_of
 from keys.apikeys import hashing, tokens
 from keys.core import lifecycle as core
 from keys.core import validation as v
-from keys.core.authorization import Action, authorize, authorize_reach
+from keys.core.authorization import Action, authorize, authorize_reach, authorize_successor
 from keys.core.errors import KeyConflict
-from keys.models import APIKey, Environment
+from keys.models import APIKey, Environment, RotationPolicy
+from keys.policies.models import policy_for
 
 # A person, a credential of any kind acting through the API (an OAuth token too), or None for the system.
 Actor = Any
@@ -30,7 +31,6 @@ KIND = core.Kind(
     event_prefix="key",
     label="key",
     summary_key="key",
-    clean_expiry=lambda value, row: v.clean_expiry(value, row.organization, environment=row.environment),
 )
 
 
@@ -79,20 +79,39 @@ def key_create(
         "name": v.clean_name(name),
         "environment": environment,
         "scopes": clean_scopes,
-        "expires_at": v.clean_expiry(expires_at, organization, environment=environment),
+        "expires_at": v.clean_expiry(expires_at),
         "allowed_networks": v.clean_networks(allowed_networks),
         "rate_limit": v.clean_rate_limit(rate_limit),
         "metadata": v.clean_metadata(metadata),
     }
     authorize_reach(
         actor,
+        organization=organization,
+        environment=environment,
         scopes=clean_scopes,
         changes={"expires_at": fields["expires_at"], "allowed_networks": fields["allowed_networks"]},
     )
     with transaction.atomic():
         key, plaintext = _insert(fields)
-        _record("key.created", key, actor, request)
+        rotation = _default_rotation(key, actor)
+        _record("key.created", key, actor, request, **rotation)
     return key, plaintext
+
+
+def _default_rotation(key: APIKey, actor: Actor | None) -> dict[str, Any]:
+    """The team's default rotation policy on a new live key (docs/policies.md); what the audit event says of it."""
+    policy = policy_for(key.organization)
+    if key.environment != Environment.LIVE or not policy.rotation_interval_days:
+        return {}
+    interval = timedelta(days=policy.rotation_interval_days)
+    RotationPolicy.objects.create(
+        key=key,
+        interval=interval,
+        grace=timedelta(hours=policy.rotation_grace_hours),
+        next_rotation_at=key.created_at + interval,
+        created_by=actor if isinstance(actor, User) else None,
+    )
+    return {"rotation_interval_days": policy.rotation_interval_days}
 
 
 def key_roll(
@@ -113,11 +132,8 @@ def key_roll(
             raise KeyConflict("This key has already been rolled.")
         if not old.is_active(now):
             raise KeyConflict(f"Only active keys can be rolled; this key is {old.state}.")
-        expires_at = None
-        if old.expires_at is not None:
-            expires_at = now + (old.expires_at - old.created_at)
-            if old.organization.max_key_lifetime_days:
-                expires_at = min(expires_at, now + timedelta(days=old.organization.max_key_lifetime_days))
+        expires_at = successor_expiry(old, now)
+        authorize_successor(actor, old, expires_at=expires_at)
         successor, plaintext = _insert(
             {
                 "organization": old.organization,
@@ -142,6 +158,16 @@ def key_roll(
         _record("key.rolled", old, actor, request, successor=successor.id, grace_until=grace_until.isoformat())
     key.grace_until = grace_until
     return successor, plaintext
+
+
+def successor_expiry(old: APIKey, now: Any) -> Any:
+    """A successor lives as long as its predecessor was meant to, within the team's maximum lifetime."""
+    expires_at = None if old.expires_at is None else now + (old.expires_at - old.created_at)
+    max_days = policy_for(old.organization).max_lifetime_days
+    if max_days:
+        latest = now + timedelta(days=max_days)
+        expires_at = latest if expires_at is None else min(expires_at, latest)
+    return expires_at
 
 
 def key_revoke(*, key: APIKey, actor: Actor | None, reason: str = "", request: HttpRequest | None = None) -> APIKey:

@@ -36,6 +36,7 @@ from keys.core.views import apply_errors as _apply_errors
 from keys.core.views import form_errors as _form_errors
 from keys.core.views import member as _member
 from keys.models import APIKey
+from keys.policies.models import policy_for
 from lib.crypto import DecryptionError
 
 __all__ = ["PAGE_SIZE", "_apply_errors", "_form_errors", "_member"]
@@ -93,8 +94,9 @@ def key_create(request: HttpRequest, slug: str) -> HttpResponse:
     membership = _member(request, slug, write=True)
     org = membership.organization
     initial = {"environment": request.GET.get("environment", "live")}
-    if org.max_key_lifetime_days:
-        initial["expiry"] = "30d" if org.max_key_lifetime_days >= 30 else "7d"
+    max_days = policy_for(org).max_lifetime_days
+    if max_days:
+        initial["expiry"] = "30d" if max_days >= 30 else "7d"
     form = KeyCreateForm(request.POST or None, request=request, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:

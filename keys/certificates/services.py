@@ -45,20 +45,20 @@ def _parse_upload(pem: Any, *, field: str) -> certs.CertificateInfo:
         raise ValidationError({field: str(exc)}) from None
 
 
-def _expiry(expires_at: Any, organization: Organization, *, limit: datetime) -> datetime:
-    """The credential's expiry: the chosen one or the certificate's own end, whichever comes first,
-    held to the team's maximum lifetime like an API key's."""
+def _expiry(expires_at: Any, *, limit: datetime) -> datetime:
+    """The credential's expiry: the chosen one or the certificate's own end, whichever comes first
+    (the team's maximum lifetime is applied by the authorization rule, as for every kind)."""
     if expires_at is not None and not isinstance(expires_at, datetime):
         raise ValidationError({"expires_at": "The expiry must be a date and time."})
     chosen = limit if expires_at is None else min(expires_at, limit)
-    cleaned = v.clean_expiry(chosen, organization)
+    cleaned = v.clean_expiry(chosen)
     assert cleaned is not None
     return cleaned
 
 
 def _certificate_expiry(value: Any, row: ClientCertificate) -> datetime:
     limit = row.not_after if row.not_after else row.authority.not_after  # type: ignore[union-attr]
-    return _expiry(value, row.organization, limit=limit)
+    return _expiry(value, limit=limit)
 
 
 CERT_KIND = core.Kind(
@@ -200,7 +200,7 @@ def client_certificate_register(
             sans=list(info.sans),
             not_before=info.not_before,
             not_after=info.not_after,
-            expires_at=_expiry(expires_at, organization, limit=info.not_after),
+            expires_at=_expiry(expires_at, limit=info.not_after),
         )
         taken = ClientCertificate.objects.filter(
             organization=organization, match_type=MatchType.THUMBPRINT, match_value=info.thumbprint
@@ -228,11 +228,16 @@ def client_certificate_register(
             match_type=match_type,
             match_value=match_value,
             authority=authority,
-            expires_at=_expiry(expires_at, organization, limit=authority.not_after),
+            expires_at=_expiry(expires_at, limit=authority.not_after),
         )
         taken = ClientCertificate.objects.filter(authority=authority, match_type=match_type, match_value=match_value)
         conflict = "An identity with this subject or SAN already exists under this CA."
-    authorize_reach(actor, changes={"expires_at": fields["expires_at"]})
+    authorize_reach(
+        actor,
+        organization=organization,
+        environment=fields["environment"],
+        changes={"expires_at": fields["expires_at"]},
+    )
     if taken.exclude(status=KeyStatus.REVOKED).exists():
         raise ValidationError({"certificate" if authority is None else "match": conflict})
     try:

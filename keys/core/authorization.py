@@ -37,6 +37,11 @@ Who may do what:
      - `rate_limit` may only be tightened (a number no higher than the current one; never
        cleared);
      - a caller may not change its own `allowed_networks`, `expires_at` or `rate_limit` at all.
+- **The team's key policies** (`keys.policies.rules`, docs/policies.md) hold everyone, the system
+  included: every create and update (`authorize_reach`, on the values that change) and the new secret
+  of every roll or rotation (`authorize_successor`; the scheduled rotation excepted) keep to the
+  team's maximum lifetime, its expiry and allowlist requirements for live credentials, and the
+  scopes a person's role may grant (400 naming the field).
 """
 
 from __future__ import annotations
@@ -55,6 +60,7 @@ from accounts.models import Membership, Organization
 from accounts.services import sudo_is_active
 from keys import scopes as scope_registry
 from keys.models import Environment
+from keys.policies import rules as policy_rules
 
 MANAGE_SCOPE = "keys:manage"
 LIMIT_FIELDS = ("allowed_networks", "expires_at", "rate_limit")
@@ -118,18 +124,53 @@ def authorize(
         _authorize_person(actor, action, target, org, env, request)
         return
     _authorize_credential(actor, action, target, org, env)
-    authorize_reach(actor, target, scopes=scopes, changes=changes)
+    if scopes is not None or changes:
+        authorize_reach(actor, target, scopes=scopes, changes=changes, organization=org, environment=env)
+
+
+def authorize_successor(actor: Any, target: Any, *, expires_at: datetime | None) -> None:
+    """A roll or rotation hands out a new secret with the target's grants: the team's policy judges them as
+    a new credential's (the roller's role may grant the scopes; expiry and allowlist as required).
+
+    The system's scheduled rotation (`actor=None`) is exempt: refusing it would keep a pre-policy
+    credential's old secret in use longer; such credentials are listed on the hygiene page instead.
+    """
+    if actor is None:
+        return
+    policy_rules.enforce(
+        actor,
+        target.organization,
+        environment_of(target),
+        scopes=list(getattr(target, "scopes", ())),
+        changes={"expires_at": expires_at, "allowed_networks": list(target.allowed_networks or [])},
+    )
 
 
 def authorize_reach(
-    actor: Any, target: Any = None, *, scopes: Iterable[str] | None = None, changes: dict[str, Any] | None = None
+    actor: Any,
+    target: Any = None,
+    *,
+    scopes: Iterable[str] | None = None,
+    changes: dict[str, Any] | None = None,
+    organization: Organization | None = None,
+    environment: str | None = None,
 ) -> None:
-    """The second half of the rule, once the input is cleaned: a credential caller's grant stays in its reach.
+    """The second half of the rule, once the input is cleaned: the team's policy, and a credential caller's reach.
 
-    People and the system are not limited here (their role decided in `authorize`). For a credential:
-    `scopes` within its own (else a 400 naming them), and `changes` (or a new credential's limits,
-    `target=None`) within its own limits (else 403).
+    Everyone, the system included, is held to the team's policy (`keys.policies.rules`, 400 naming the
+    field) for `scopes` granted and the limits in `changes`: of an update (`target`, judging only
+    what really changes) or of a new credential (`target=None`, in `organization`/`environment`).
+    A credential caller is also held to its own reach: `scopes` within its own (else a 400 naming
+    them), and `changes` within its own limits (else 403).
     """
+    if organization is None and target is None:
+        raise TypeError("authorize_reach needs the target, or the organization of a new credential")
+    org = organization if organization is not None else target.organization
+    env = environment or environment_of(target)
+    judged = changes or {}
+    if target is not None:
+        judged = {f: val for f, val in judged.items() if val != getattr(target, f, None)}
+    policy_rules.enforce(actor, org, env, scopes=scopes, changes=judged)
     if actor is None or isinstance(actor, get_user_model()):
         return
     if scopes is not None:

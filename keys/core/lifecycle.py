@@ -51,7 +51,7 @@ class Kind:
     label: str  # for messages: "key", "signing secret"
     summary_key: str  # the key under which events and the audit log carry `target.summary()`
     # Cleans an update's new expiry against the locked row (kinds bound expiries differently).
-    clean_expiry: Callable[[Any, Any], Any] = field(default=lambda value, row: v.clean_expiry(value, row.organization))
+    clean_expiry: Callable[[Any, Any], Any] = field(default=lambda value, row: v.clean_expiry(value))
     # On revoke: extra fields to clear (and save) on the locked row, e.g. a signing secret's previous secret.
     on_revoke: Callable[[Any], list[str]] = field(default=lambda row: [])
     revoke_metadata: Callable[[Any], dict[str, Any]] = field(default=lambda row: {})

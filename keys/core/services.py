@@ -62,7 +62,13 @@ def common_fields(
     authorize(actor, Action.CREATE, organization=organization, environment=environment, request=request)
     clean_scopes = v.clean_scopes(scopes)
     networks = v.clean_networks(allowed_networks)
-    authorize_reach(actor, scopes=clean_scopes, changes={"allowed_networks": networks})
+    authorize_reach(
+        actor,
+        organization=organization,
+        environment=environment,
+        scopes=clean_scopes,
+        changes={"allowed_networks": networks},
+    )
     return {
         "organization": organization,
         **creator(actor),

@@ -5,13 +5,12 @@ from __future__ import annotations
 import ipaddress
 import json
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from accounts.models import Organization
 from keys import scopes as scope_registry
 
 MAX_NAME = 100
@@ -70,25 +69,14 @@ def clean_rate_limit(rate_limit: Any) -> int | None:
     return rate_limit
 
 
-def clean_expiry(
-    expires_at: Any, organization: Organization, *, now: datetime | None = None, environment: str | None = None
-) -> datetime | None:
-    """A future expiry within the team's maximum lifetime; `environment="live"` also applies the team's
-    "live keys must expire" policy."""
+def clean_expiry(expires_at: Any, *, now: datetime | None = None) -> datetime | None:
+    """A future expiry, or None. The team's lifetime and live-expiry policies are `keys.policies.rules`,
+    applied by the authorization rule with the caller's other grants."""
     now = now or timezone.now()
     if expires_at is not None and not isinstance(expires_at, datetime):
         raise ValidationError({"expires_at": "The expiry must be a date and time."})
     if expires_at is not None and expires_at <= now:
         raise ValidationError({"expires_at": "The expiry must be in the future."})
-    if expires_at is None and environment == "live" and organization.require_live_key_expiry:
-        raise ValidationError({"expires_at": "Your team requires live keys to have an expiry."})
-    max_days = organization.max_key_lifetime_days
-    if max_days:
-        latest = now + timedelta(days=max_days)
-        if expires_at is None:
-            raise ValidationError({"expires_at": f"Your team requires keys to expire within {max_days} days."})
-        if expires_at > latest + timedelta(minutes=1):
-            raise ValidationError({"expires_at": f"Your team allows keys to live at most {max_days} days."})
     return expires_at
 
 

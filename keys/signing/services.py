@@ -17,7 +17,7 @@ from django.utils import timezone
 from accounts.models import Organization
 from keys.core import lifecycle as core
 from keys.core import validation as v
-from keys.core.authorization import Action, authorize, authorize_reach
+from keys.core.authorization import Action, authorize, authorize_reach, authorize_successor
 from keys.core.errors import KeyConflict
 from keys.core.services import common_fields, insert_with_fresh_id
 from keys.models import APIKey, Environment, SigningSecret
@@ -101,8 +101,13 @@ def signing_secret_create(
         metadata=metadata,
         request=request,
     )
-    fields["expires_at"] = v.clean_expiry(expires_at, organization)
-    authorize_reach(actor, changes={"expires_at": fields["expires_at"]})
+    fields["expires_at"] = v.clean_expiry(expires_at)
+    authorize_reach(
+        actor,
+        organization=organization,
+        environment=fields["environment"],
+        changes={"expires_at": fields["expires_at"]},
+    )
     fields["api_key"] = _clean_api_key(api_key, organization=organization, environment=fields["environment"])
     plaintext = _new_secret()
 
@@ -135,6 +140,7 @@ def signing_secret_rotate(
         locked = core.lock(KIND, secret)
         # The new plaintext goes to the caller: the rule keeps a test credential from ever receiving a live one.
         authorize(actor, Action.ROTATE, locked, request=request)
+        authorize_successor(actor, locked, expires_at=locked.expires_at)
         if not locked.is_active(now):
             raise KeyConflict(f"Only active signing secrets can be rotated; this one is {locked.state}.")
         until = now + grace

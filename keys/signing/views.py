@@ -33,6 +33,7 @@ from keys.core.views import (
 from keys.core.views import form_errors as _form_errors
 from keys.core.views import member as _member
 from keys.models import SigningSecret
+from keys.policies.models import policy_for
 from keys.signing.kind import SIGNING_SECRET
 
 
@@ -62,8 +63,9 @@ def signing_create(request: HttpRequest, slug: str) -> HttpResponse:
     membership = _member(request, slug, write=True)
     org = membership.organization
     initial = {"environment": request.GET.get("environment", "live")}
-    if org.max_key_lifetime_days:
-        initial["expiry"] = "30d" if org.max_key_lifetime_days >= 30 else "7d"
+    max_days = policy_for(org).max_lifetime_days
+    if max_days:
+        initial["expiry"] = "30d" if max_days >= 30 else "7d"
     form = SigningSecretCreateForm(
         request.POST or None, request=request, initial=initial, keys=active_keys_for_binding(org)
     )

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from keys.apikeys.forms import RotationActionForm, RotationPolicyForm, SealedRevealForm
 from keys.apikeys.selectors import rotation_policy_for, sealed_secret_for
+from keys.policies.models import policy_for
 
 register = template.Library()
 
@@ -61,7 +62,7 @@ def rotation_card(context: template.Context) -> dict[str, Any]:
         "policy": policy,
         "form": RotationPolicyForm(request=request, live=live, initial=initial or None),
         "action_form": RotationActionForm(request=request, live=live),
-        "max_age_days": key.organization.max_key_age_days,
+        "max_age_days": policy_for(key.organization).max_age_days,
         "now_value": timezone.now(),
         "user": context.get("user"),
     }

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from audit.models import AuditEvent
+from conftest import set_policy
 from keys.checks import check_signing_and_mtls_settings
 from keys.core.errors import KeyConflict
 from keys.models import KeyStatus, SigningSecret
@@ -100,8 +101,7 @@ def test_creation_applies_the_api_key_rules(org, alice, make_key, charlie_org) -
             signing_secret_create(
                 **{"organization": org, "actor": alice, "name": "S", "scopes": ["orders:read"], **bad}
             )
-    org.max_key_lifetime_days = 30
-    org.save()
+    set_policy(org, max_lifetime_days=30)
     with pytest.raises(ValidationError, match="expire within 30 days"):
         signing_secret_create(organization=org, actor=alice, name="S", scopes=["orders:read"])
     other_key, _ = make_key(organization=charlie_org, actor=None, environment="test")
@@ -168,14 +168,18 @@ def test_certificate_expiry_never_outlives_the_certificate(org, alice) -> None: 
         expires_at=timezone.now() + timedelta(days=365),
     )
     assert pinned.expires_at == pinned.not_after
-    org.max_key_lifetime_days = 5
-    org.save()
+    set_policy(org, max_lifetime_days=5)
     with pytest.raises(ValidationError, match="at most 5 days"):
         client_certificate_register(
             organization=org, actor=alice, name="P2", scopes=["orders:read"], certificate_pem=make_cert("x").pem
         )
-    with pytest.raises(ValidationError):
-        client_certificate_update(certificate=pinned, actor=alice, expires_at=timezone.now() + timedelta(days=30))
+    # Capped at the certificate's own end, the expiry does not change: the policy judges only what changes.
+    unchanged = client_certificate_update(
+        certificate=pinned, actor=alice, expires_at=timezone.now() + timedelta(days=30)
+    )
+    assert unchanged.expires_at == pinned.not_after
+    with pytest.raises(ValidationError, match="at most 5 days"):
+        client_certificate_update(certificate=pinned, actor=alice, expires_at=timezone.now() + timedelta(days=8))
 
 
 def test_identities_need_an_active_ca_of_the_same_team(org, alice, charlie, charlie_org) -> None:  # type: ignore[no-untyped-def]

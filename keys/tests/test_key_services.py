@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from audit.models import AuditEvent
+from conftest import set_policy
 from keys.models import APIKey, KeyStatus
 from keys.services import (
     Code,
@@ -61,8 +62,7 @@ def test_networks_are_normalised(make_key) -> None:  # type: ignore[no-untyped-d
 
 
 def test_org_maximum_lifetime_is_enforced(org, make_key) -> None:  # type: ignore[no-untyped-def]
-    org.max_key_lifetime_days = 30
-    org.save()
+    set_policy(org, max_lifetime_days=30)
     with pytest.raises(ValidationError, match="expire within 30 days"):
         make_key()
     with pytest.raises(ValidationError, match="at most 30 days"):

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from audit.models import AuditEvent
+from conftest import set_policy
 from keys.apikeys.rotation import rotation_policy_clear, rotation_policy_set, rotation_run
 from keys.models import APIKey, KeyStatus, RotationPolicy, SealedSecret
 from keys.services import Code, KeyConflict, key_check, key_revoke, key_roll
@@ -146,8 +147,7 @@ def test_the_team_maximum_key_age_rolls_old_keys_with_the_default_grace(make_key
         old, _ = make_key(environment="test", name="old")
         traveller.shift(20 * DAY)
         young, _ = make_key(environment="test", name="young")
-        org.max_key_age_days = 30
-        org.save()
+        set_policy(org, max_age_days=30)
         assert rotation_run().rolled == []
         traveller.shift(11 * DAY)
         assert rotation_run().rolled == [old.id]

@@ -15,7 +15,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, models, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -71,6 +71,9 @@ def expiry_notices_run(*, now: datetime | None = None) -> int:
         for i, threshold in enumerate(days):
             lower = now + timedelta(days=days[i + 1]) if i + 1 < len(days) else now
             band = base.filter(expires_at__gt=lower, expires_at__lte=now + timedelta(days=threshold))
+            # Only a threshold the credential crossed while it existed: one created with 30 days to live
+            # was never "30 days from expiry" after its creation, so it gets no "expires in 30 days".
+            band = band.filter(created_at__lt=F("expires_at") - timedelta(days=threshold))
             for credential in band.exclude(_noticed(spec.kind, threshold, OuterRef("expires_at"))).iterator():
                 ends_at = credential.expires_at  # type: ignore[attr-defined]
                 sent += _send(spec, credential, threshold=threshold, ends_at=ends_at, now=now)

@@ -26,6 +26,7 @@ def test_every_jobs_admin_page_renders_and_never_shows_a_sealed_secret(admin_cli
         rotation_policy_set(key=key, actor=alice, interval=timedelta(days=7), grace=timedelta(days=1))
         traveller.shift(timedelta(days=7))
         rotation_run()
+        traveller.shift(timedelta(days=14))  # the successor (20 days to live) reaches its 7-day notice
         expiry_notices_run()
     successor = APIKey.objects.get(predecessor=key)
     sealed = SealedSecret.objects.get(key=successor)

@@ -118,6 +118,8 @@ def test_a_real_worker_and_beat_rotate_a_key_and_send_the_email_and_events(  # t
     rotation_policy_set(key=rotating, actor=alice, interval=timedelta(minutes=10), grace=timedelta(minutes=5))
     RotationPolicy.objects.update(next_rotation_at=timezone.now())
     expiring, _ = make_key(environment="test", name="Expiring worker", expires_at=timezone.now() + timedelta(days=3))
+    # Made ten days ago: its 7-day threshold was crossed while it existed (none is noticed at creation).
+    APIKey.objects.filter(pk=expiring.pk).update(created_at=timezone.now() - timedelta(days=10))
 
     def rolled_and_told() -> bool:
         emails = _emails(mail_dir)

@@ -63,8 +63,9 @@ def test_a_late_run_sends_one_notice_for_the_windows_it_missed(make_key, hook) -
 def test_the_creator_and_the_owners_and_admins_are_told(org, alice, bob, vera, make_key) -> None:  # type: ignore[no-untyped-def]
     admin = user_signup(email="adam@example.com", password=PASSWORD)
     Membership.objects.create(organization=org, user=admin, role=Role.ADMIN)
-    with time_machine.travel(NOW, tick=False):
-        key, plaintext = make_key(actor=bob, environment="test", expires_at=NOW + 3 * DAY)
+    with time_machine.travel(NOW, tick=False) as traveller:
+        key, plaintext = make_key(actor=bob, environment="test", expires_at=NOW + 10 * DAY)
+        traveller.move_to(NOW + 8 * DAY)
         expiry_notices_run()
     [email] = send_queued_emails()
     assert email.to == ["adam@example.com", "alice@example.com", "bob@example.com"]  # not Vera, the viewer
@@ -84,13 +85,13 @@ def test_signing_secrets_and_client_certificates_get_notices_too(org, alice, hoo
             scopes=["orders:read"],
             certificate_pem=make_cert("billing", not_after=NOW + 20 * DAY).pem,
         )
-        assert expiry_notices_run() == 2  # both within 30 days
-        assert expiry_notices_run() == 0
+        assert expiry_notices_run() == 0  # both were within 30 days when made: no "expires in 30 days"
         counts = []
-        for moment in (9.5, 10.5, 20.5):  # secret within a day; secret expired; certificate expired
+        # secret within 7 days, within a day, expired; certificate within 7 days, expired
+        for moment in (3.5, 9.5, 10.5, 13.5, 20.5):
             traveller.move_to(NOW + moment * DAY)
             counts.append(expiry_notices_run())
-        assert counts == [1, 1, 1]
+        assert counts == [1, 1, 1, 1, 1]
     # (The credentials' own lifecycle events, e.g. signing_secret.created, are published too.)
     kinds = sorted((e["data"]["kind"], e["type"]) for e in events() if e["type"].startswith("key."))
     assert ("signing_secret", "key.expired") in kinds and ("client_certificate", "key.expired") in kinds
@@ -102,7 +103,8 @@ def test_signing_secrets_and_client_certificates_get_notices_too(org, alice, hoo
 
 def test_a_new_expiry_date_starts_the_notices_afresh(make_key, alice) -> None:  # type: ignore[no-untyped-def]
     with time_machine.travel(NOW, tick=False) as traveller:
-        key, _ = make_key(environment="test", expires_at=NOW + 5 * DAY)
+        key, _ = make_key(environment="test", expires_at=NOW + 10 * DAY)
+        traveller.move_to(NOW + 5 * DAY)
         assert expiry_notices_run() == 1
         key_update(key=key, actor=alice, expires_at=NOW + 60 * DAY)
         assert expiry_notices_run() == 0
@@ -124,7 +126,8 @@ def test_the_thresholds_are_configurable(make_key, settings) -> None:  # type: i
 
 def test_a_failed_send_is_retried_later_and_never_sent_twice(make_key, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     with time_machine.travel(NOW, tick=False) as traveller:
-        make_key(environment="test", expires_at=NOW + 3 * DAY)
+        make_key(environment="test", expires_at=NOW + 10 * DAY)
+        traveller.move_to(NOW + 8 * DAY)
         expiry_notices_run()
         notification = OutboundEmail.objects.get()
 
@@ -143,3 +146,16 @@ def test_a_failed_send_is_retried_later_and_never_sent_twice(make_key, monkeypat
         assert email_send(email_id=notification.pk) is False  # a duplicate task sends nothing
         assert emails_due() == []
     assert len(mail.outbox) == 1
+
+
+def test_no_notice_for_a_threshold_crossed_at_creation(make_key, hook) -> None:  # type: ignore[no-untyped-def]
+    """A key made with a 30-day expiry never hears "expires in 30 days"; its 7- and 1-day notices still come."""
+    with time_machine.travel(NOW, tick=False) as traveller:
+        key, _ = make_key(environment="test", expires_at=NOW + 30 * DAY)
+        traveller.shift(5 * 60)  # the next beat tick, minutes later
+        assert expiry_notices_run() == 0
+        traveller.move_to(key.expires_at - 6 * DAY)
+        assert expiry_notices_run() == 1
+        traveller.move_to(key.expires_at - 12 * HOUR)
+        assert expiry_notices_run() == 1
+    assert [e["data"]["threshold_days"] for e in events("key.expiring")] == [7, 1]

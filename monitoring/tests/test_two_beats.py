@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from accounts.models import OutboundEmail
 from audit.models import AuditChainCheck
+from conftest import set_policy
 from keys.apikeys.rotation import rotation_policy_set, rotation_run
 from keys.models import APIKey, RotationPolicy, SealedSecret
 from lib.tests.concurrency import run_at_once
@@ -23,11 +24,14 @@ DAY = timedelta(days=1)
 
 
 def _due_work(make_key: Any, alice: Any) -> dict[str, APIKey]:
-    """One key of each kind of due work: a rotation, an expiry notice and a traffic spike."""
+    """One key of each kind of due work: a rotation, an expiry notice, a traffic spike and (the keys made
+    ten days ago and never used) the weekly idle report."""
     rotating, _ = make_key(environment="test", name="rotating")
     rotation_policy_set(key=rotating, actor=alice, interval=30 * DAY, grace=DAY)
     RotationPolicy.objects.update(next_rotation_at=timezone.now() - timedelta(minutes=1))
     expiring, _ = make_key(environment="test", name="expiring", expires_at=timezone.now() + 3 * DAY)
+    # Made ten days ago, so the 7-day threshold was crossed while it existed (not at its creation).
+    APIKey.objects.filter(pk=expiring.pk).update(created_at=timezone.now() - 10 * DAY)
     spiking, _ = make_key(environment="test", name="spiking")
     APIKey.objects.filter(pk=spiking.pk).update(created_at=timezone.now() - 10 * DAY)
     buckets(spiking, [100] * 168 + [5000], end=timezone.now())
@@ -52,11 +56,11 @@ def _assert_done_once(work: dict[str, APIKey]) -> None:
     assert ExpiryNotice.objects.filter(credential_id=work["expiring"].pk).count() == 1
     assert Alert.objects.filter(key=work["spiking"]).count() == 1
     assert AuditChainCheck.objects.count() == 1
-    # One email each: the rotation, the expiry notice and the alert; every one of them sent once.
+    # One email each: the rotation, the expiry notice, the alert and the idle report; each sent once.
     templates = sorted(OutboundEmail.objects.values_list("template", flat=True))
-    assert templates == ["key_expiring", "key_rotated", "usage_anomaly"]
+    assert templates == ["idle_credentials_report", "key_expiring", "key_rotated", "usage_anomaly"]
     assert not OutboundEmail.objects.filter(sent_at__isnull=True).exists()
-    assert len(mail.outbox) == 3
+    assert len(mail.outbox) == 4
 
 
 @pytest.mark.django_db(transaction=True)
@@ -69,6 +73,7 @@ def test_every_beat_job_queued_twice_does_its_work_once(make_key, alice, eager_c
         "accounts.tasks.sweep_emails",
         "audit.tasks.verify_audit_chain",
         "oauth.tasks.clear_expired_tokens",
+        "keys.tasks.send_idle_credentials_report",
     } <= set(_beat_jobs())
     work = _due_work(make_key, alice)
     _run_every_job()  # the first beat's copies
@@ -106,8 +111,7 @@ def test_concurrent_rotation_runs_roll_each_due_key_exactly_once(make_key, alice
     RotationPolicy.objects.update(next_rotation_at=timezone.now() - timedelta(minutes=1))
     # The other 8 are rolled by the team's maximum key age.
     APIKey.objects.filter(pk__in=[k.pk for k in keys[16:]]).update(created_at=timezone.now() - 40 * DAY)
-    org.max_key_age_days = 30
-    org.save()
+    set_policy(org, max_age_days=30)
 
     rolled: list[str] = []
     run_at_once(*[lambda: rolled.extend(rotation_run().rolled)] * 4, timeout=120)
