@@ -9,8 +9,8 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-OLD = [("keys", "0005_move_outbox_to_accounts"), ("accounts", "0003_outbound_email")]
-NEW = [("keys", "0006_credential_policy"), ("accounts", "0004_key_policies_moved_to_keys")]
+OLD = [("keys", "0006_certificate_uniqueness_per_organization"), ("accounts", "0003_outbound_email")]
+NEW = [("keys", "0007_credential_policy"), ("accounts", "0004_key_policies_moved_to_keys")]
 
 
 def _migrate(targets: list[tuple[str, str]]) -> MigrationExecutor:

@@ -46,7 +46,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0003_outbound_email'),
-        ('keys', '0005_move_outbox_to_accounts'),
+        ('keys', '0006_certificate_uniqueness_per_organization'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
