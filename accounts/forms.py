@@ -10,7 +10,7 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
-from accounts.models import Role, User
+from accounts.models import LeakPolicy, Role, User
 from accounts.services import password_reset_allowed, password_reset_queue, sudo_confirm, sudo_is_active
 from audit.services import client_ip
 
@@ -131,6 +131,14 @@ class OrganizationSettingsForm(forms.Form):
         required=False,
         label="Live keys must have an expiry",
         help_text="New live keys (and changed expiries) need an expiry date.",
+    )
+    leak_policy = forms.ChoiceField(
+        choices=LeakPolicy.choices,
+        initial=LeakPolicy.REVOKE,
+        widget=forms.RadioSelect,
+        label="When a secret scanner finds one of our keys in public",
+        help_text="GitHub secret scanning and GitLab secret detection report keys found in public code. "
+        "Every choice emails the key's creator and the team's admins and raises an alert with where it was found.",
     )
 
 

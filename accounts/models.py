@@ -51,6 +51,14 @@ class User(AbstractBaseUser, PermissionsMixin):  # type: ignore[django-manager-m
         return self.name or self.email.split("@")[0]
 
 
+class LeakPolicy(models.TextChoices):
+    """What happens to a team's API key that a secret scanner (GitHub, GitLab) reports as leaked."""
+
+    NOTIFY = "notify", "Notify only (the key keeps working)"
+    REVOKE = "revoke", "Revoke the key at once"
+    ROLL = "roll", "Roll the key: a sealed successor, the leaked key stops after a short grace"
+
+
 class Organization(models.Model):  # type: ignore[django-manager-missing]
     """A team. Every credential belongs to exactly one organization."""
 
@@ -63,6 +71,8 @@ class Organization(models.Model):  # type: ignore[django-manager-missing]
     max_key_age_days = models.PositiveIntegerField(null=True, blank=True)
     # Policy: live keys must have an expiry when created or when their expiry changes.
     require_live_key_expiry = models.BooleanField(default=False)
+    # Policy: what a secret scanner's leak report does to a key (docs/leaks.md); a holder's own revoke always revokes.
+    leak_policy = models.CharField(max_length=8, choices=LeakPolicy.choices, default=LeakPolicy.REVOKE)
     created_at = models.DateTimeField(auto_now_add=True)
 
     members: models.ManyToManyField[User, Membership] = models.ManyToManyField(

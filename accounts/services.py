@@ -21,7 +21,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.text import slugify
 
-from accounts.models import Invitation, Membership, Organization, Role, User
+from accounts.models import Invitation, LeakPolicy, Membership, Organization, Role, User
 from accounts.outbox import EmailCancelled, email_queue
 from audit.services import audit_record
 
@@ -80,19 +80,24 @@ def organization_update(
     max_key_lifetime_days: int | None,
     max_key_age_days: int | None = None,
     require_live_key_expiry: bool = False,
+    leak_policy: str | None = None,
     request: HttpRequest | None = None,
 ) -> Organization:
-    """Rename an organization and set its key policies: lifetime, maximum age (rotation), live-key expiry."""
+    """Rename an organization and set its key policies: lifetime, maximum age (rotation), live-key expiry, and
+    what a secret scanner's leak report does (`leak_policy`; None keeps the current one)."""
     if not membership.can("manage_org"):
         raise PermissionDenied("Only owners and admins can change team settings.")
     org = membership.organization
     with transaction.atomic():
-        fields = ("name", "max_key_lifetime_days", "max_key_age_days", "require_live_key_expiry")
+        fields = ("name", "max_key_lifetime_days", "max_key_age_days", "require_live_key_expiry", "leak_policy")
+        if leak_policy is not None and leak_policy not in LeakPolicy.values:
+            raise ValidationError({"leak_policy": f"The leak policy is one of {', '.join(LeakPolicy.values)}."})
         before = {f: getattr(org, f) for f in fields}
         org.name = name.strip()[:100] or org.name
         org.max_key_lifetime_days = max_key_lifetime_days
         org.max_key_age_days = max_key_age_days
         org.require_live_key_expiry = bool(require_live_key_expiry)
+        org.leak_policy = leak_policy or org.leak_policy
         org.save(update_fields=list(fields))
         audit_record(
             action="organization.updated",

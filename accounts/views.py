@@ -140,6 +140,7 @@ def org_settings(request: HttpRequest, slug: str) -> HttpResponse:
             "max_key_lifetime_days": org.max_key_lifetime_days,
             "max_key_age_days": org.max_key_age_days,
             "require_live_key_expiry": org.require_live_key_expiry,
+            "leak_policy": org.leak_policy,
         },
     )
     if request.method == "POST":
