@@ -135,6 +135,7 @@ class OrganizationSettingsForm(forms.Form):
     leak_policy = forms.ChoiceField(
         choices=LeakPolicy.choices,
         initial=LeakPolicy.REVOKE,
+        required=False,  # left out (an older form, a script): the policy stays as it is
         widget=forms.RadioSelect,
         label="When a secret scanner finds one of our keys in public",
         help_text="GitHub secret scanning and GitLab secret detection report keys found in public code. "

@@ -84,13 +84,13 @@ def organization_update(
     request: HttpRequest | None = None,
 ) -> Organization:
     """Rename an organization and set its key policies: lifetime, maximum age (rotation), live-key expiry, and
-    what a secret scanner's leak report does (`leak_policy`; None keeps the current one)."""
+    what a secret scanner's leak report does (`leak_policy`; None or "" keeps the current one)."""
     if not membership.can("manage_org"):
         raise PermissionDenied("Only owners and admins can change team settings.")
     org = membership.organization
     with transaction.atomic():
         fields = ("name", "max_key_lifetime_days", "max_key_age_days", "require_live_key_expiry", "leak_policy")
-        if leak_policy is not None and leak_policy not in LeakPolicy.values:
+        if leak_policy and leak_policy not in LeakPolicy.values:
             raise ValidationError({"leak_policy": f"The leak policy is one of {', '.join(LeakPolicy.values)}."})
         before = {f: getattr(org, f) for f in fields}
         org.name = name.strip()[:100] or org.name

@@ -13,16 +13,12 @@ from conftest import key_client
 from keys.apikeys import hashing, tokens
 from keys.models import KeyStatus
 from keys.services import signing_secret_create
+from keys.tests.scanning import made_up_key
 from webhooks.models import Message
 
 pytestmark = pytest.mark.django_db
 
 URL = "/api/v1/credentials/revoke"
-
-
-def made_up_key(environment: str = "live") -> str:
-    """Well-formed, with a valid checksum, but never issued."""
-    return tokens.build("ak", environment, tokens.random_base62(tokens.ID_LENGTH))
 
 
 def answer(response: Any) -> tuple[int, list[tuple[str, str]], bytes]:
@@ -144,3 +140,9 @@ def test_it_needs_no_session_and_ignores_one(client, alice, make_key) -> None:  
     assert response.status_code == 200 and "Set-Cookie" not in response
     key.refresh_from_db()
     assert key.status == KeyStatus.REVOKED
+
+
+def test_the_leak_endpoints_are_in_the_openapi_schema(api) -> None:  # type: ignore[no-untyped-def]
+    schema = api.get("/api/schema/").content
+    for path in (URL, "/api/v1/secret-scanning/github", "/api/v1/secret-scanning/gitlab/v1/revoke"):
+        assert path.encode() in schema
