@@ -72,7 +72,10 @@ class Organization(models.Model):  # type: ignore[django-manager-missing]
     # Policy: live keys must have an expiry when created or when their expiry changes.
     require_live_key_expiry = models.BooleanField(default=False)
     # Policy: what a secret scanner's leak report does to a key (docs/leaks.md); a holder's own revoke always revokes.
-    leak_policy = models.CharField(max_length=8, choices=LeakPolicy.choices, default=LeakPolicy.REVOKE)
+    # A database default too: code from before this column (a node mid-deploy, a migration test) still inserts teams.
+    leak_policy = models.CharField(
+        max_length=8, choices=LeakPolicy.choices, default=LeakPolicy.REVOKE, db_default=LeakPolicy.REVOKE
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     members: models.ManyToManyField[User, Membership] = models.ManyToManyField(
