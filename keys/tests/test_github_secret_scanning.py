@@ -207,3 +207,13 @@ def test_the_leak_alert_shows_in_the_portal_alerts_list_with_where(client, api, 
     assert page.status_code == 200
     html = page.content.decode()
     assert "Key found in public" in html and WHERE in html and plaintext not in html
+
+
+def test_the_key_page_names_where_the_leaked_key_was_found(client, api, github, make_key, org, alice, settings) -> None:  # type: ignore[no-untyped-def]
+    set_policy(org, LeakPolicy.NOTIFY)
+    key, plaintext = make_key()
+    body = report((plaintext, WHERE))
+    post(api, body, github.headers(body))
+    login(client, alice)
+    html = client.get(f"/orgs/{org.slug}/keys/{key.id}/").content.decode()
+    assert "Key found in public" in html and WHERE in html
