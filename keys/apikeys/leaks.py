@@ -34,7 +34,7 @@ from keys.core.leaks import SOURCE_LABELS, HolderRequest, HolderRevoker, leak_em
 from keys.models import APIKey, KeyStatus
 
 _url = URLValidator(schemes=["http", "https"])
-SOURCES = ("admin", "public_revoke", "github_secret_scanning", "gitlab_secret_detection")
+SOURCES = tuple(SOURCE_LABELS)  # admin, public_revoke, github_secret_scanning, gitlab_secret_detection
 # Scanners resend what they found (retries, the same commit in a fork): a second report of one key at one
 # address changes nothing and tells nobody again.
 SCANNERS = ("github_secret_scanning", "gitlab_secret_detection")
@@ -54,6 +54,8 @@ class LeakAction(StrEnum):
 
 @dataclass(frozen=True)
 class LeakOutcome:
+    """What a report did: the key as it is now, the action, and the successor when the policy rolled it."""
+
     key: APIKey
     action: LeakAction
     successor: APIKey | None = None
