@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
 from accounts import lockout
-from accounts.models import Role, User
+from accounts.models import LeakPolicy, Role, User
 from accounts.services import password_reset_allowed, password_reset_queue, sudo_confirm, sudo_is_active
 from audit.services import client_ip
 
@@ -128,6 +128,15 @@ class OrganizationForm(forms.Form):
 
 class OrganizationSettingsForm(forms.Form):
     name = forms.CharField(max_length=100)
+    leak_policy = forms.ChoiceField(
+        choices=LeakPolicy.choices,
+        initial=LeakPolicy.REVOKE,
+        required=False,  # left out (an older form, a script): the policy stays as it is
+        widget=forms.RadioSelect,
+        label="When a secret scanner finds one of our keys in public",
+        help_text="GitHub secret scanning and GitLab secret detection report keys found in public code. "
+        "Every choice emails the key's creator and the team's admins and raises an alert with where it was found.",
+    )
 
 
 class InviteForm(forms.Form):

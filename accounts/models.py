@@ -51,6 +51,14 @@ class User(AbstractBaseUser, PermissionsMixin):  # type: ignore[django-manager-m
         return self.name or self.email.split("@")[0]
 
 
+class LeakPolicy(models.TextChoices):
+    """What happens to a team's API key that a secret scanner (GitHub, GitLab) reports as leaked."""
+
+    NOTIFY = "notify", "Notify only (the key keeps working)"
+    REVOKE = "revoke", "Revoke the key at once"
+    ROLL = "roll", "Roll the key: a sealed successor, the leaked key stops after a short grace"
+
+
 class Organization(models.Model):  # type: ignore[django-manager-missing]
     """A team. Every credential belongs to exactly one organization."""
 
@@ -58,6 +66,11 @@ class Organization(models.Model):  # type: ignore[django-manager-missing]
     slug = models.SlugField(max_length=60, unique=True)
     is_personal = models.BooleanField(default=False)
     # Key-hygiene policies (lifetime, expiry, allowlist, scopes per role, rotation) are keys.CredentialPolicy.
+    # Policy: what a secret scanner's leak report does to a key (docs/leaks.md); a holder's own revoke always revokes.
+    # A database default too: code from before this column (a node mid-deploy, a migration test) still inserts teams.
+    leak_policy = models.CharField(
+        max_length=8, choices=LeakPolicy.choices, default=LeakPolicy.REVOKE, db_default=LeakPolicy.REVOKE
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     members: models.ManyToManyField[User, Membership] = models.ManyToManyField(

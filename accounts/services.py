@@ -22,7 +22,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.text import slugify
 
-from accounts.models import Invitation, Membership, Organization, Role, User
+from accounts.models import Invitation, LeakPolicy, Membership, Organization, Role, User
 from accounts.outbox import EmailCancelled, email_queue
 from audit.services import audit_record
 
@@ -107,16 +107,21 @@ def organization_update(
     *,
     membership: Membership,
     name: str,
+    leak_policy: str | None = None,
     request: HttpRequest | None = None,
 ) -> Organization:
-    """Rename an organization. (Its key policies are keys.policies, on their own page.)"""
+    """Rename an organization and set what a secret scanner's leak report does (`leak_policy`; None or "" keeps
+    the current one). Its key-hygiene policies are keys.policies, on their own page."""
     if not membership.can("manage_org"):
         raise PermissionDenied("Only owners and admins can change team settings.")
     org = membership.organization
     with transaction.atomic():
-        fields = ("name",)
+        fields = ("name", "leak_policy")
+        if leak_policy and leak_policy not in LeakPolicy.values:
+            raise ValidationError({"leak_policy": f"The leak policy is one of {', '.join(LeakPolicy.values)}."})
         before = {f: getattr(org, f) for f in fields}
         org.name = name.strip()[:100] or org.name
+        org.leak_policy = leak_policy or org.leak_policy
         org.save(update_fields=list(fields))
         audit_record(
             action="organization.updated",

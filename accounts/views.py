@@ -140,7 +140,7 @@ def org_settings(request: HttpRequest, slug: str) -> HttpResponse:
     org = membership.organization
     form = forms.OrganizationSettingsForm(
         request.POST or None,
-        initial={"name": org.name},
+        initial={"name": org.name, "leak_policy": org.leak_policy},
     )
     if request.method == "POST":
         if not membership.can("manage_org"):

@@ -4,6 +4,7 @@ from django.urls import URLPattern, path
 
 from keys.apikeys import api
 from keys.core import api as api_credentials
+from keys.leaks import api as leaks
 from keys.policies import api as api_policies
 
 app_name = "keys_api"
@@ -36,6 +37,15 @@ urlpatterns = [
     path("keys/<str:key_id>/revoke", api.KeyRevoke.as_view(), name="key_revoke"),
     path("keys/<str:key_id>/disable", api.KeyDisable.as_view(), name="key_disable"),
     path("keys/<str:key_id>/enable", api.KeyEnable.as_view(), name="key_enable"),
+    # Leaked credentials (docs/leaks.md): anyone holding one, GitHub secret scanning, GitLab secret detection.
+    path("credentials/revoke", leaks.PublicRevoke.as_view(), name="credential_public_revoke"),
+    path("secret-scanning/github", leaks.GitHubSecretScanning.as_view(), name="github_secret_scanning"),
+    path(
+        "secret-scanning/gitlab/v1/revocable_token_types",
+        leaks.GitLabRevocableTypes.as_view(),
+        name="gitlab_revocable_token_types",
+    ),
+    path("secret-scanning/gitlab/v1/revoke", leaks.GitLabRevoke.as_view(), name="gitlab_revoke"),
     # Scheduled rotation (docs/jobs.md); usage alerts are monitoring/api_urls.py.
     path("keys/<str:key_id>/rotation-policy", api.KeyRotationPolicy.as_view(), name="key_rotation_policy"),
     # HMAC signing secrets and mTLS client certificates (docs/signing.md, docs/mtls.md).

@@ -26,6 +26,13 @@ class KeysConfig(AppConfig):
         from keys.apikeys import invalidation
 
         invalidation.connect()
+        from keys.apikeys import leaks as key_leaks
+        from keys.core.leaks import register_holder_revoker
+        from keys.signing import leaks as signing_leaks
+
+        # The public revoke asks each kind in this order; oauth adds its tokens from its own ready().
+        register_holder_revoker(signing_leaks.HOLDER_REVOKER)
+        register_holder_revoker(key_leaks.HOLDER_REVOKER)
 
         from keys.models import SealedSecret, SigningSecret
         from lib import crypto

@@ -26,6 +26,12 @@ def check_key_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMess
     else:
         if "dev-only" in settings.KEYS_PEPPERS and not settings.DEBUG:
             problems.append(Error("KEYS_PEPPERS uses the development pepper.", id="keys.E003"))
+    try:
+        from keys.leaks import github
+
+        github.public_keys()
+    except ImproperlyConfigured as exc:
+        problems.append(Error(str(exc), hint="See docs/leaks.md.", id="keys.E020"))
     if not settings.DEBUG and not settings.REDIS_URL:
         problems.append(
             Warning(

@@ -76,6 +76,8 @@ class AlertKind(models.TextChoices):
     FAILURES = "failures", "Burst of authentication failures"
     NEW_NETWORK = "new_network", "New source network"
     BLOCKED_NETWORK = "blocked_network", "Use from outside the allowed networks"
+    # Not an anomaly of traffic: a secret scanner or the public revoke endpoint reported the key (keys/leaks/).
+    LEAKED = "leaked", "Key found in public"
 
 
 class AlertStatus(models.TextChoices):

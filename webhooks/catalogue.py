@@ -179,8 +179,16 @@ register(
 register(
     "key.leaked",
     group="API keys",
-    description="A key was reported as leaked (public revoke endpoint or secret scanning) and revoked.",
-    example={"organization": "acme", "key": _KEY, "source": "github_secret_scanning", "url": "https://github.com/…"},
+    description="A credential was found in public (its holder's public revoke, GitHub or GitLab secret scanning, an "
+    "operator); `action` says what was done: revoked, rolled (with `successor`), notified (the team's leak policy "
+    "is notify only) or already_revoked.",
+    example={
+        "organization": "acme",
+        "key": _KEY,
+        "source": "github_secret_scanning",  # or public_revoke, gitlab_secret_detection, admin
+        "url": "https://github.com/…",
+        "action": "revoked",
+    },
 )
 register(
     "usage.anomaly",

@@ -160,6 +160,20 @@ KEYS_RATE_LIMIT_LOCAL_SHARE = env_float("KEYS_RATE_LIMIT_LOCAL_SHARE", 0.1)
 if not 0 <= KEYS_RATE_LIMIT_LOCAL_SHARE <= 1:
     raise ImproperlyConfigured("KEYS_RATE_LIMIT_LOCAL_SHARE must be between 0 and 1.")
 
+# --- Leaked credentials (docs/leaks.md) -------------------------------------------------------
+# Public revoke (POST /api/v1/credentials/revoke): requests per client IP each minute.
+KEYS_PUBLIC_REVOKE_PER_IP_PER_MINUTE = env_int("KEYS_PUBLIC_REVOKE_PER_IP_PER_MINUTE", 10)
+# A team whose leak policy is "roll": how long the leaked key keeps working beside its sealed successor.
+KEYS_LEAK_ROLL_GRACE_MINUTES = env_int("KEYS_LEAK_ROLL_GRACE_MINUTES", 60)
+# GitHub secret scanning: the public keys that sign GitHub's reports, as GitHub publishes them at
+# https://api.github.com/meta/public_keys/secret_scanning (that JSON document, or its `public_keys` list).
+# Set it, or KEYS_GITHUB_SCANNING_PUBLIC_KEYS_FILE, from a deploy step: the server never fetches it. Empty: refused.
+KEYS_GITHUB_SCANNING_PUBLIC_KEYS = env_str("KEYS_GITHUB_SCANNING_PUBLIC_KEYS") or ""
+# GitLab secret detection (its Token Revocation API): the token GitLab sends in `Authorization`. Empty: refused.
+KEYS_GITLAB_REVOCATION_TOKEN = env_str("KEYS_GITLAB_REVOCATION_TOKEN") or ""
+# The most tokens one scanner report may carry (GitHub batches reports).
+KEYS_SCANNER_MAX_TOKENS = env_int("KEYS_SCANNER_MAX_TOKENS", 5000)
+
 # --- Signed requests and client certificates (docs/signing.md, docs/mtls.md) ------------------
 # RFC 9421: how old a signature's `created` may be, and the clock difference tolerated either way.
 SIGNATURE_MAX_AGE_SECONDS = env_int("SIGNATURE_MAX_AGE_SECONDS", 300)

@@ -24,14 +24,13 @@ from django.utils import timezone
 from accounts.models import Organization, User
 from accounts.outbox import email_queue, recipients_for
 from keys.apikeys.sealed import rotation_audit as _audit
-from keys.apikeys.sealed import sealed_secrets_expire
+from keys.apikeys.sealed import seal_successor, sealed_secrets_expire
 from keys.apikeys.services import KIND as KEY_KIND
 from keys.apikeys.services import MAX_GRACE, key_roll
 from keys.core import lifecycle as core
 from keys.core.authorization import Action, authorize
 from keys.core.errors import KeyConflict
-from keys.models import APIKey, CredentialPolicy, KeyStatus, RotationPolicy, SealedSecret
-from lib import crypto
+from keys.models import APIKey, CredentialPolicy, KeyStatus, RotationPolicy
 from lib.jobs import enqueue_on_commit
 from webhooks.services import publish
 
@@ -290,11 +289,7 @@ def _rotate(
             return None
         raise
     key.refresh_from_db(fields=["grace_until", "rolled_at"])
-    sealed = SealedSecret.objects.create(
-        key=successor,
-        ciphertext=crypto.encrypt(plaintext, purpose=SealedSecret.ENCRYPTION_PURPOSE, row_id=successor.id),
-        destroy_at=key.grace_until or now,
-    )
+    sealed = seal_successor(successor=successor, plaintext=plaintext, destroy_at=key.grace_until or now)
     del plaintext
     if policy is not None:
         # The OneToOne moves from the old key to its successor.

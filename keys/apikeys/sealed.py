@@ -1,6 +1,7 @@
 """Sealed successors: the secret a scheduled roll made, revealed exactly once or destroyed unrevealed.
 
-A scheduled roll has no person to show the new secret to, so `keys.apikeys.rotation` seals it
+A scheduled roll (or a roll forced by a leak report) has no person to show the new secret to, so
+`keys.apikeys.rotation` (and `keys.apikeys.leaks`) seals it
 (encrypted under the keyring) until someone reveals it once or the grace period ends.
 """
 
@@ -34,6 +35,15 @@ def rotation_audit(action: str, key: APIKey, actor: Any, request: HttpRequest | 
         target_id=key.id,
         request=request,
         metadata={"key": key.summary(), **metadata},
+    )
+
+
+def seal_successor(*, successor: APIKey, plaintext: str, destroy_at: datetime) -> SealedSecret:
+    """Keep the plaintext of a key nobody was shown, encrypted and bound to its id, until revealed or `destroy_at`."""
+    return SealedSecret.objects.create(
+        key=successor,
+        ciphertext=crypto.encrypt(plaintext, purpose=SealedSecret.ENCRYPTION_PURPOSE, row_id=successor.id),
+        destroy_at=destroy_at,
     )
 
 

@@ -132,7 +132,13 @@ def test_a_key_reported_leaked_is_revoked_and_key_leaked_is_published(make_key, 
     assert key.status == KeyStatus.REVOKED and key.revoked_by == alice
     revoked, leaked = delivered(endpoint)
     assert revoked["type"] == "key.revoked" and leaked["type"] == "key.leaked"
-    assert leaked["data"] == {"organization": org.slug, "key": key.summary(), "source": "admin", "url": url}
+    assert leaked["data"] == {
+        "organization": org.slug,
+        "key": key.summary(),
+        "source": "admin",
+        "url": url,
+        "action": "revoked",
+    }
     assert plaintext not in json.dumps([revoked, leaked])
     event = AuditEvent.objects.get(action="key.leaked")
     assert (event.target_id, event.metadata["url"], event.actor) == (key.id, url, alice)

@@ -12,7 +12,7 @@ from accounts.models import User
 from audit.services import audit_record
 from keys.core.errors import KeyConflict
 from keys.models import APIKey
-from monitoring.models import Alert, AlertStatus
+from monitoring.models import Alert, AlertKind, AlertStatus
 
 
 def _person(actor: Any) -> tuple[User | None, str]:
@@ -61,3 +61,40 @@ def alert_resolve(*, alert: Alert, actor: User | APIKey, request: HttpRequest | 
         locked.save(update_fields=["status", "resolved_at", "resolved_by"])
         _record("alert.resolved", locked, actor, request)
     return locked
+
+
+def leak_alert_raise(*, key: APIKey, source: str, url: str, action: str) -> Alert:
+    """Put a "found in public" alert on the team's alerts list, in the report's transaction.
+
+    One unresolved leak alert per key: another report bumps `occurrences` and keeps the latest address.
+    A leak is never quiet for a cooldown: every new report after a resolve raises a new alert.
+    """
+    now = timezone.now()
+    details = {"source": source, "url": url, "action": action}
+    with transaction.atomic():
+        current = (
+            Alert.objects.select_for_update(of=("self",))
+            .filter(key=key, kind=AlertKind.LEAKED, subject="")
+            .exclude(status=AlertStatus.RESOLVED)
+            .first()
+        )
+        if current is not None:
+            current.occurrences += 1
+            current.observed = float(current.occurrences)
+            current.hour, current.last_seen_at, current.details = (
+                now.replace(minute=0, second=0, microsecond=0),
+                now,
+                details,
+            )
+            current.save(update_fields=["occurrences", "observed", "hour", "last_seen_at", "details"])
+            return current
+        return Alert.objects.create(
+            organization_id=key.organization_id,
+            key=key,
+            kind=AlertKind.LEAKED,
+            hour=now.replace(minute=0, second=0, microsecond=0),
+            observed=1.0,
+            details=details,
+            first_seen_at=now,
+            last_seen_at=now,
+        )

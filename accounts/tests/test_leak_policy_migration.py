@@ -1,0 +1,25 @@
+"""accounts 0005 adds the leak policy: teams that existed before it keep every row and get the default, revoke."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+from accounts.models import LeakPolicy, Organization
+
+BEFORE = [("accounts", "0004_key_policies_moved_to_keys")]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_existing_teams_get_the_revoke_policy() -> None:
+    executor = MigrationExecutor(connection)
+    latest = executor.loader.graph.leaf_nodes()
+    executor.migrate(BEFORE)
+    old = executor.loader.project_state(BEFORE).apps
+    old.get_model("accounts", "Organization").objects.create(name="Acme", slug="acme")
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(latest)
+    org = Organization.objects.get(slug="acme")
+    assert (org.name, org.leak_policy) == ("Acme", LeakPolicy.REVOKE)
