@@ -10,7 +10,7 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
-from accounts.models import Role, User
+from accounts.models import DeparturePolicy, Membership, Role, User
 from accounts.services import password_reset_allowed, password_reset_queue, sudo_confirm, sudo_is_active
 from audit.services import client_ip
 
@@ -101,9 +101,53 @@ class PasswordConfirmMixin(forms.Form):
 
 
 class SudoForm(forms.Form):
+    """The password, or (for people with an authenticator app) a code instead."""
+
     password = forms.CharField(
-        strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True})
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}),
     )
+    code = forms.CharField(
+        required=False,
+        max_length=20,
+        label="Or a code from your authenticator app",
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("password") and not data.get("code"):
+            raise ValidationError("Enter your password or a code.")
+        return data
+
+
+class SecondFactorCodeForm(forms.Form):
+    code = forms.CharField(
+        max_length=20,
+        label="Code from your authenticator app, or a recovery code",
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
+    )
+
+
+class MemberRemoveForm(forms.Form):
+    """Who takes over a departing member's credentials, under the reassign policy."""
+
+    reassign_to = forms.ModelChoiceField(
+        queryset=Membership.objects.none(), required=False, label="Give their credentials to"
+    )
+
+    def __init__(self, *args: Any, target: Membership, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field: Any = self.fields["reassign_to"]
+        field.queryset = (
+            Membership.objects.filter(organization=target.organization)
+            .exclude(pk=target.pk)
+            .exclude(role=Role.VIEWER)
+            .select_related("user")
+            .order_by("user__email")
+        )
+        field.label_from_instance = lambda m: f"{m.user.email} ({m.get_role_display().lower()})"
 
 
 class OrganizationForm(forms.Form):
@@ -132,6 +176,22 @@ class OrganizationSettingsForm(forms.Form):
         label="Live keys must have an expiry",
         help_text="New live keys (and changed expiries) need an expiry date.",
     )
+    require_mfa = forms.BooleanField(
+        required=False,
+        label="Require a second factor",
+        help_text="Every member needs an authenticator app or a passkey; members without one are asked to set "
+        "one up and cannot open this team's pages until they do.",
+    )
+    departure_policy = forms.ChoiceField(
+        required=False,
+        choices=DeparturePolicy.choices,
+        label="When a member leaves, their credentials",
+        help_text="Applies when a member is removed, leaves, or their account is deactivated.",
+    )
+
+    def clean_departure_policy(self) -> str | None:
+        """None (leave as it is) when a client posts no policy."""
+        return self.cleaned_data.get("departure_policy") or None
 
 
 class InviteForm(forms.Form):

@@ -21,7 +21,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.text import slugify
 
-from accounts.models import Invitation, Membership, Organization, Role, User
+from accounts.models import DeparturePolicy, Invitation, Membership, Organization, Role, User
 from accounts.outbox import EmailCancelled, email_queue
 from audit.services import audit_record
 
@@ -80,19 +80,41 @@ def organization_update(
     max_key_lifetime_days: int | None,
     max_key_age_days: int | None = None,
     require_live_key_expiry: bool = False,
+    require_mfa: bool | None = None,
+    departure_policy: str | None = None,
     request: HttpRequest | None = None,
 ) -> Organization:
-    """Rename an organization and set its key policies: lifetime, maximum age (rotation), live-key expiry."""
+    """Rename an organization and set its policies: key lifetime, maximum age (rotation), live-key expiry,
+    a second factor for every member, and what happens to a departing member's credentials.
+
+    `require_mfa` and `departure_policy` left None keep their current values.
+    """
     if not membership.can("manage_org"):
         raise PermissionDenied("Only owners and admins can change team settings.")
     org = membership.organization
+    if departure_policy is not None and departure_policy not in DeparturePolicy.values:
+        raise ValidationError({"departure_policy": "Unknown departure policy."})
+    if require_mfa and not org.require_mfa and not membership.user.has_second_factor():
+        # Otherwise the admin would lock themselves out of the settings page they are on.
+        raise ValidationError({"require_mfa": "Set up a second factor for yourself before requiring one."})
     with transaction.atomic():
-        fields = ("name", "max_key_lifetime_days", "max_key_age_days", "require_live_key_expiry")
+        fields = (
+            "name",
+            "max_key_lifetime_days",
+            "max_key_age_days",
+            "require_live_key_expiry",
+            "require_mfa",
+            "departure_policy",
+        )
         before = {f: getattr(org, f) for f in fields}
         org.name = name.strip()[:100] or org.name
         org.max_key_lifetime_days = max_key_lifetime_days
         org.max_key_age_days = max_key_age_days
         org.require_live_key_expiry = bool(require_live_key_expiry)
+        if require_mfa is not None:
+            org.require_mfa = bool(require_mfa)
+        if departure_policy is not None:
+            org.departure_policy = departure_policy
         org.save(update_fields=list(fields))
         audit_record(
             action="organization.updated",
@@ -233,7 +255,8 @@ def invitation_accept(*, invitation: Invitation, user: User, request: HttpReques
     return membership
 
 
-def _owners_left(org: Organization, excluding: Membership) -> int:
+def owners_left(org: Organization, excluding: Membership) -> int:
+    """How many owners the team has besides `excluding`."""
     return Membership.objects.filter(organization=org, role=Role.OWNER).exclude(pk=excluding.pk).count()
 
 
@@ -248,7 +271,7 @@ def membership_set_role(
     if Role.OWNER in (role, target.role) and by.role != Role.OWNER:
         raise PermissionDenied("Only owners can grant or remove the owner role.")
     with transaction.atomic():
-        if target.role == Role.OWNER and role != Role.OWNER and _owners_left(target.organization, target) == 0:
+        if target.role == Role.OWNER and role != Role.OWNER and owners_left(target.organization, target) == 0:
             raise ValidationError("A team needs at least one owner.")
         before = target.role
         target.role = role
@@ -263,28 +286,6 @@ def membership_set_role(
             metadata={"user": target.user.email, "before": before, "after": role},
         )
     return target
-
-
-def membership_remove(*, by: Membership, target: Membership, request: HttpRequest | None = None) -> None:
-    """Remove a member (or leave, when `by` is `target`). The last owner cannot leave."""
-    leaving = by.pk == target.pk
-    if not leaving and not by.can("manage_members"):
-        raise PermissionDenied("Only owners and admins can remove members.")
-    if not leaving and target.role == Role.OWNER and by.role != Role.OWNER:
-        raise PermissionDenied("Only owners can remove owners.")
-    with transaction.atomic():
-        if target.role == Role.OWNER and _owners_left(target.organization, target) == 0:
-            raise ValidationError("A team needs at least one owner.")
-        audit_record(
-            action="membership.removed",
-            organization=target.organization,
-            actor=by.user,
-            target_type="membership",
-            target_id=str(target.pk),
-            request=request,
-            metadata={"user": target.user.email, "role": target.role},
-        )
-        target.delete()
 
 
 # --- Sudo mode ------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ class OAuthConfig(AppConfig):
         from django.core.checks import register
 
         from oauth import (
+            departures,  # noqa: F401 - revokes a leaver's tokens
             receivers,  # noqa: F401 - connects the revocation-list receiver
             schema,  # noqa: F401 - registers the OpenAPI security scheme
         )
