@@ -135,7 +135,7 @@ def _code_hash(code: str) -> str:
 def _matching_step(seed: str, code: str, *, after: int) -> int | None:
     """The time step (now, or one either side for clock drift) whose code is `code`, if newer than `after`."""
     code = "".join(code.split())
-    if not code.isdigit() or len(code) != 6:
+    if not (code.isascii() and code.isdigit()) or len(code) != 6:
         return None
     totp = pyotp.TOTP(seed)
     now = totp.timecode(timezone.now())
