@@ -53,6 +53,7 @@ def _depart(
     org = target.organization
     new_holder = _reassignee(target, reassign_to)
     results: dict[str, Any] = {}
+    result: Any
     for _, result in member_departing.send(
         sender=Membership,
         organization=org,

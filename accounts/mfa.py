@@ -88,7 +88,7 @@ def totp_enable(*, request: HttpRequest, code: str) -> list[str]:
     user: Any = request.user
     seed = request.session.get(SETUP_SESSION_KEY)
     step = _matching_step(seed, code, after=0) if isinstance(seed, str) else None
-    if step is None:
+    if step is None or not isinstance(seed, str):
         raise ValidationError({"code": "That code is not right. Check the time on your phone and try again."})
     with transaction.atomic():
         TOTPDevice.objects.filter(user=user).delete()

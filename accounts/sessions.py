@@ -51,7 +51,8 @@ def _forget_logout(sender: Any, request: HttpRequest | None, user: User | None, 
 
 def active_sessions(user: User) -> list[UserSession]:
     """The user's sessions that still exist in the store, newest first (rows of ended ones are dropped)."""
-    alive, gone = [], []
+    alive: list[int] = []
+    gone: list[int] = []
     for row in UserSession.objects.filter(user=user).order_by("-created_at"):
         (alive if _store().exists(row.session_key) else gone).append(row.pk)
     if gone:

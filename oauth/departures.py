@@ -38,8 +38,8 @@ def tokens_of_departing_member(
     apps = Application.objects.filter(held)
     if not everywhere:
         apps = apps.filter(organization=organization)
-    revoked = sum(
-        authorization_revoke(user=user, application=app, actor=actor, request=request)  # type: ignore[arg-type]
-        for app in apps.select_related("organization")
-    )
+    revoked = 0
+    for app in apps.select_related("organization"):
+        # actor None: the platform acting on a deactivation (authorization_revoke records it as "system").
+        revoked += authorization_revoke(user=user, application=app, actor=actor, request=request)  # type: ignore[arg-type]
     return {"oauth_tokens_revoked": revoked}

@@ -128,7 +128,7 @@ def test_a_team_requiring_mfa_blocks_a_member_until_they_enrol(site, browser) ->
     page.goto(f"{site}/orgs/{org.slug}/keys/")
     page.wait_for_url("**/account/security/**")
 
-    page.click("a:has-text(\"Set up an authenticator app\")")
+    page.click('a:has-text("Set up an authenticator app")')
     seed = page.locator("#totp-seed").inner_text().strip()
     page.fill("input[name=code]", code_for(seed))
     page.click("button[type=submit]")

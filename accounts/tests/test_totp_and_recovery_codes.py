@@ -124,7 +124,7 @@ def test_a_user_without_a_second_factor_logs_in_with_the_password(client, alice)
 def test_bad_input_on_the_second_step_is_a_form_error(client, alice) -> None:  # type: ignore[no-untyped-def]
     enrol_totp(alice)
     _password(client, alice)
-    for code in ("", "x" * 30, "１２３４５６"):
+    for code in ("", "x" * 30, "\uff11\uff12\uff13\uff14\uff15\uff16"):  # the last: full-width digits
         response = client.post("/login/verify/", {"code": code})
         assert response.status_code == 200
 

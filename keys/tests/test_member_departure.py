@@ -69,7 +69,9 @@ def test_reassign_gives_them_to_the_chosen_member(alice, bob, org, bobs_credenti
     assert AuditEvent.objects.get(action="credentials.reassigned").metadata["to"] == alice.email
 
 
-def test_reassign_refuses_a_viewer_or_an_outsider(alice, bob, vera, charlie, charlie_org, org, bobs_credentials) -> None:  # type: ignore[no-untyped-def]
+def test_reassign_refuses_a_viewer_or_an_outsider(
+    alice, bob, vera, charlie, charlie_org, org, bobs_credentials
+) -> None:  # type: ignore[no-untyped-def]
     _policy(org, "reassign")
     for heir in (_m(vera, org), _m(charlie, charlie_org), _m(bob, org)):
         with pytest.raises(ValidationError):
@@ -121,7 +123,9 @@ def test_only_an_owner_transfers_ownership(client, alice, bob, vera, org) -> Non
     assert client.post(f"/orgs/{org.slug}/members/{_m(vera, org).pk}/transfer-ownership").status_code == 403
 
 
-def test_deactivating_an_account_applies_each_teams_policy_and_ends_its_sessions(client, alice, bob, org, bobs_credentials) -> None:  # type: ignore[no-untyped-def]
+def test_deactivating_an_account_applies_each_teams_policy_and_ends_its_sessions(
+    client, alice, bob, org, bobs_credentials
+) -> None:  # type: ignore[no-untyped-def]
     _, plaintext, _ = bobs_credentials
     _policy(org, "revoke")
     client.post("/login/", {"username": bob.email, "password": PASSWORD})
