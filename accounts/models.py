@@ -74,9 +74,13 @@ class Organization(models.Model):  # type: ignore[django-manager-missing]
     # Policy: live keys must have an expiry when created or when their expiry changes.
     require_live_key_expiry = models.BooleanField(default=False)
     # Policy: every member needs a second factor (TOTP or a passkey) to open this team's pages.
-    require_mfa = models.BooleanField(default=False)
+    # Database defaults too, so rows written by code from before these fields (a rolling deploy, the
+    # historical models of older migrations) still insert.
+    require_mfa = models.BooleanField(default=False, db_default=False)
     # Policy: what happens to the credentials a member created when they are removed or deactivated.
-    departure_policy = models.CharField(max_length=8, choices=DeparturePolicy.choices, default=DeparturePolicy.KEEP)
+    departure_policy = models.CharField(
+        max_length=8, choices=DeparturePolicy.choices, default=DeparturePolicy.KEEP, db_default=DeparturePolicy.KEEP
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     members: models.ManyToManyField[User, Membership] = models.ManyToManyField(

@@ -14,6 +14,7 @@ from accounts.services import SUDO_SESSION_KEY
 from accounts.tests.mfa_helpers import code_for, enrol_totp
 from audit.models import AuditEvent
 from conftest import PASSWORD, login
+from lib import crypto
 
 pytestmark = pytest.mark.django_db
 
@@ -155,3 +156,18 @@ def test_removing_the_app_needs_sudo_and_is_audited(client, alice) -> None:  # t
 def test_the_provisioning_uri_names_the_site_and_account(alice) -> None:  # type: ignore[no-untyped-def]
     uri = mfa.totp_provisioning_uri(alice, pyotp.random_base32())
     assert uri.startswith("otpauth://totp/") and "alice%40example.com" in uri
+
+
+def test_reencrypt_moves_the_seed_to_a_new_key_and_codes_keep_working(settings, alice) -> None:  # type: ignore[no-untyped-def]
+    import base64
+    import os
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    seed = enrol_totp(alice)
+    settings.ENCRYPTION_KEYS = f"new1:{base64.urlsafe_b64encode(os.urandom(32)).decode()},{settings.ENCRYPTION_KEYS}"
+    call_command("reencrypt", stdout=StringIO())
+    assert crypto.key_id_of(TOTPDevice.objects.get(user=alice).seed_ciphertext) == "new1"
+    settings.ENCRYPTION_KEYS = settings.ENCRYPTION_KEYS.split(",")[0]
+    assert mfa.verify_code(user=alice, code=code_for(seed)) == "totp"

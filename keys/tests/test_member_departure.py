@@ -136,3 +136,13 @@ def test_deactivating_an_account_applies_each_teams_policy_and_ends_its_sessions
     assert key_client(plaintext).get("/api/v1/whoami").status_code == 401
     assert client.get("/orgs/")["Location"].startswith("/login/")
     assert AuditEvent.objects.filter(action="user.deactivated", target_id=str(bob.pk)).exists()
+
+
+def test_the_admin_deactivates_an_account_with_its_departures(admin_client, bob, org, bobs_credentials) -> None:  # type: ignore[no-untyped-def]
+    _policy(org, "revoke")
+    response = admin_client.post(
+        "/admin/accounts/user/", {"action": "deactivate", "_selected_action": [bob.pk]}, follow=True
+    )
+    assert response.status_code == 200 and b"Deactivated 1 account" in response.content
+    bob.refresh_from_db()
+    assert not bob.is_active and APIKey.objects.get(pk=bobs_credentials[0].pk).status == KeyStatus.REVOKED
