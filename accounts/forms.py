@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django import forms
@@ -10,6 +11,7 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
+from accounts import mfa
 from accounts.models import DeparturePolicy, Membership, Role, User
 from accounts.services import password_reset_allowed, password_reset_queue, sudo_confirm, sudo_is_active
 from audit.services import client_ip
@@ -71,6 +73,18 @@ class ThrottledPasswordResetForm(PasswordResetForm):
         password_reset_queue(user=context["user"], domain=context["domain"], protocol=context["protocol"])
 
 
+# What an authenticator code or a recovery code looks like; no valid password does (at least 10
+# characters, not all digits), so such an entry is tried as a code without counting as a failed login.
+_CODE = re.compile(r"^\s*(\d{6}|[0-9a-fA-F]{6}-[0-9a-fA-F]{6})\s*$")
+
+
+def _confirm(request: HttpRequest, entry: str) -> bool:
+    """Sudo by the password, or by a second-factor code typed in the same box."""
+    if _CODE.match(entry) and mfa.has_totp(request.user):  # type: ignore[arg-type]
+        return mfa.sudo_confirm_code(request=request, code=entry)
+    return sudo_confirm(request=request, password=entry)
+
+
 class PasswordConfirmMixin(forms.Form):
     """Adds a password field when sudo mode is not active; the view calls `confirm_sudo()` on submit."""
 
@@ -87,6 +101,8 @@ class PasswordConfirmMixin(forms.Form):
         self.needs_sudo = not sudo_is_active(request)
         if not self.needs_sudo:
             del self.fields["password"]
+        elif mfa.has_totp(request.user):  # type: ignore[arg-type]
+            self.fields["password"].help_text = "Or a code from your authenticator app."
 
     def sudo_required(self) -> bool:
         """Whether this submission changes something that needs a fresh password (override per form)."""
@@ -94,7 +110,7 @@ class PasswordConfirmMixin(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        confirmed = lambda: bool(data.get("password")) and sudo_confirm(request=self.request, password=data["password"])  # noqa: E731
+        confirmed = lambda: bool(data.get("password")) and _confirm(self.request, data["password"])  # noqa: E731
         if self.needs_sudo and self.sudo_required() and not self.errors and not confirmed():
             self.add_error("password", "Confirm your password to change live credentials.")
         return data

@@ -171,3 +171,17 @@ def test_reencrypt_moves_the_seed_to_a_new_key_and_codes_keep_working(settings, 
     assert crypto.key_id_of(TOTPDevice.objects.get(user=alice).seed_ciphertext) == "new1"
     settings.ENCRYPTION_KEYS = settings.ENCRYPTION_KEYS.split(",")[0]
     assert mfa.verify_code(user=alice, code=code_for(seed)) == "totp"
+
+
+def test_an_inline_password_confirmation_takes_a_code_too(client, alice, org) -> None:  # type: ignore[no-untyped-def]
+    from keys.models import APIKey
+
+    seed = enrol_totp(alice)
+    login(client, alice, sudo=False)
+    payload = {"name": "Live", "environment": "live", "expiry": "30d", "scope__orders": "read"}
+    page = client.post(f"/orgs/{org.slug}/keys/new", payload)
+    assert b"Or a code from your authenticator app" in page.content
+    client.post(f"/orgs/{org.slug}/keys/new", {**payload, "password": "000000" if code_for(seed) != "000000" else "1"})
+    assert not APIKey.objects.exists() and SUDO_SESSION_KEY not in client.session
+    client.post(f"/orgs/{org.slug}/keys/new", {**payload, "password": code_for(seed)})
+    assert APIKey.objects.filter(environment="live").count() == 1 and client.session[SUDO_SESSION_KEY] > 0
