@@ -9,6 +9,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from accounts.departures import user_deactivate
 from accounts.models import Invitation, Membership, Organization, OutboundEmail, User
 from accounts.tasks import send_email
 
@@ -26,6 +27,14 @@ class UserAdmin(BaseUserAdmin):
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+    actions = ("deactivate",)
+
+    @admin.action(description="Deactivate (apply each team's departure policy, sign out everywhere)")
+    def deactivate(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        users = list(queryset.filter(is_active=True))
+        for user in users:
+            user_deactivate(user=user, actor=request.user, request=request)  # type: ignore[arg-type]
+        self.message_user(request, f"Deactivated {len(users)} account(s).", messages.SUCCESS)
 
 
 class MembershipInline(admin.TabularInline[Membership, Organization]):
@@ -36,7 +45,7 @@ class MembershipInline(admin.TabularInline[Membership, Organization]):
 
 @admin.register(Organization)
 class OrganizationAdmin(admin.ModelAdmin[Organization]):
-    list_display = ("name", "slug", "is_personal", "created_at")
+    list_display = ("name", "slug", "is_personal", "require_mfa", "created_at")
     search_fields = ("name", "slug")
     list_filter = ("is_personal",)
     inlines = (MembershipInline,)

@@ -9,7 +9,11 @@ class AccountsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from accounts import outbox, services
+        from accounts import outbox, services, sessions  # noqa: F401 - sessions connects the login receivers
+        from accounts.models import TOTPDevice
+        from lib import crypto
+
+        crypto.register_field(TOTPDevice, "seed_ciphertext", purpose=TOTPDevice.ENCRYPTION_PURPOSE, row_id="user_id")
 
         # Links that carry a secret are made when the email is sent, never stored (accounts/outbox.py).
         outbox.register_send_context("invitation", services.invitation_email_context)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django import forms
@@ -10,8 +11,8 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
-from accounts import lockout
-from accounts.models import LeakPolicy, Role, User
+from accounts import lockout, mfa
+from accounts.models import DeparturePolicy, LeakPolicy, Membership, Role, User
 from accounts.services import password_reset_allowed, password_reset_queue, sudo_confirm, sudo_is_active
 from audit.services import client_ip
 
@@ -87,6 +88,18 @@ class ThrottledPasswordResetForm(PasswordResetForm):
         password_reset_queue(user=context["user"], domain=context["domain"], protocol=context["protocol"])
 
 
+# What an authenticator code or a recovery code looks like; no valid password does (at least 10
+# characters, not all digits), so such an entry is tried as a code without counting as a failed login.
+_CODE = re.compile(r"^\s*(\d{6}|[0-9a-fA-F]{6}-[0-9a-fA-F]{6})\s*$")
+
+
+def _confirm(request: HttpRequest, entry: str) -> bool:
+    """Sudo by the password, or by a second-factor code typed in the same box."""
+    if _CODE.match(entry) and mfa.has_totp(request.user):  # type: ignore[arg-type]
+        return mfa.sudo_confirm_code(request=request, code=entry)
+    return sudo_confirm(request=request, password=entry)
+
+
 class PasswordConfirmMixin(forms.Form):
     """Adds a password field when sudo mode is not active; the view calls `confirm_sudo()` on submit."""
 
@@ -103,6 +116,8 @@ class PasswordConfirmMixin(forms.Form):
         self.needs_sudo = not sudo_is_active(request)
         if not self.needs_sudo:
             del self.fields["password"]
+        elif mfa.has_totp(request.user):  # type: ignore[arg-type]
+            self.fields["password"].help_text = "Or a code from your authenticator app."
 
     def sudo_required(self) -> bool:
         """Whether this submission changes something that needs a fresh password (override per form)."""
@@ -110,16 +125,60 @@ class PasswordConfirmMixin(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        confirmed = lambda: bool(data.get("password")) and sudo_confirm(request=self.request, password=data["password"])  # noqa: E731
+        confirmed = lambda: bool(data.get("password")) and _confirm(self.request, data["password"])  # noqa: E731
         if self.needs_sudo and self.sudo_required() and not self.errors and not confirmed():
             self.add_error("password", "Confirm your password to change live credentials.")
         return data
 
 
 class SudoForm(forms.Form):
+    """The password, or (for people with an authenticator app) a code instead."""
+
     password = forms.CharField(
-        strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True})
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}),
     )
+    code = forms.CharField(
+        required=False,
+        max_length=20,
+        label="Or a code from your authenticator app",
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("password") and not data.get("code"):
+            raise ValidationError("Enter your password or a code.")
+        return data
+
+
+class SecondFactorCodeForm(forms.Form):
+    code = forms.CharField(
+        max_length=20,
+        label="Code from your authenticator app, or a recovery code",
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
+    )
+
+
+class MemberRemoveForm(forms.Form):
+    """Who takes over a departing member's credentials, under the reassign policy."""
+
+    reassign_to = forms.ModelChoiceField(
+        queryset=Membership.objects.none(), required=False, label="Give their credentials to"
+    )
+
+    def __init__(self, *args: Any, target: Membership, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field: Any = self.fields["reassign_to"]
+        field.queryset = (
+            Membership.objects.filter(organization=target.organization)
+            .exclude(pk=target.pk)
+            .exclude(role=Role.VIEWER)
+            .select_related("user")
+            .order_by("user__email")
+        )
+        field.label_from_instance = lambda m: f"{m.user.email} ({m.get_role_display().lower()})"
 
 
 class OrganizationForm(forms.Form):
@@ -137,6 +196,22 @@ class OrganizationSettingsForm(forms.Form):
         help_text="GitHub secret scanning and GitLab secret detection report keys found in public code. "
         "Every choice emails the key's creator and the team's admins and raises an alert with where it was found.",
     )
+    require_mfa = forms.BooleanField(
+        required=False,
+        label="Require a second factor",
+        help_text="Every member needs an authenticator app or a passkey; members without one are asked to set "
+        "one up and cannot open this team's pages until they do.",
+    )
+    departure_policy = forms.ChoiceField(
+        required=False,
+        choices=DeparturePolicy.choices,
+        label="When a member leaves, their credentials",
+        help_text="Applies when a member is removed, leaves, or their account is deactivated.",
+    )
+
+    def clean_departure_policy(self) -> str | None:
+        """None (leave as it is) when a client posts no policy."""
+        return self.cleaned_data.get("departure_policy") or None
 
 
 class InviteForm(forms.Form):

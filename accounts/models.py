@@ -50,6 +50,16 @@ class User(AbstractBaseUser, PermissionsMixin):  # type: ignore[django-manager-m
     def get_short_name(self) -> str:
         return self.name or self.email.split("@")[0]
 
+    def has_second_factor(self) -> bool:
+        """A confirmed authenticator app or at least one passkey."""
+        return TOTPDevice.objects.filter(user=self, confirmed_at__isnull=False).exists() or self.passkeys.exists()
+
+
+class DeparturePolicy(models.TextChoices):
+    KEEP = "keep", "Keep them working"
+    REASSIGN = "reassign", "Reassign them to a chosen member"
+    REVOKE = "revoke", "Revoke them"
+
 
 class LeakPolicy(models.TextChoices):
     """What happens to a team's API key that a secret scanner (GitHub, GitLab) reports as leaked."""
@@ -66,10 +76,17 @@ class Organization(models.Model):  # type: ignore[django-manager-missing]
     slug = models.SlugField(max_length=60, unique=True)
     is_personal = models.BooleanField(default=False)
     # Key-hygiene policies (lifetime, expiry, allowlist, scopes per role, rotation) are keys.CredentialPolicy.
+    # Database defaults on the policy columns below, so rows written by code from before them (a rolling
+    # deploy, the historical models of older migrations) still insert.
     # Policy: what a secret scanner's leak report does to a key (docs/leaks.md); a holder's own revoke always revokes.
-    # A database default too: code from before this column (a node mid-deploy, a migration test) still inserts teams.
     leak_policy = models.CharField(
         max_length=8, choices=LeakPolicy.choices, default=LeakPolicy.REVOKE, db_default=LeakPolicy.REVOKE
+    )
+    # Policy: every member needs a second factor (TOTP or a passkey) to open this team's pages.
+    require_mfa = models.BooleanField(default=False, db_default=False)
+    # Policy: what happens to the credentials a member created when they are removed or deactivated.
+    departure_policy = models.CharField(
+        max_length=8, choices=DeparturePolicy.choices, default=DeparturePolicy.KEEP, db_default=DeparturePolicy.KEEP
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -178,3 +195,69 @@ class OutboundEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.template} to {len(self.recipients)} recipient(s)"
+
+
+# --- Second factors and sessions (accounts/mfa.py, accounts/passkeys.py, accounts/sessions.py) ---------------
+
+
+class TOTPDevice(models.Model):
+    """A person's authenticator app (RFC 6238). The seed is sealed with the keyring (lib.crypto)."""
+
+    ENCRYPTION_PURPOSE = "totp-seed"
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="totp_device")
+    seed_ciphertext = models.TextField()
+    confirmed_at = models.DateTimeField(null=True, blank=True, help_text="Empty until a first code proved the set-up.")
+    # The time step of the last accepted code, so one code never works twice (RFC 6238 section 5.2).
+    last_step = models.BigIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "TOTP authenticator"
+
+    def __str__(self) -> str:
+        return f"TOTP for {self.user}"
+
+
+class RecoveryCode(models.Model):
+    """A single-use code for when the authenticator is lost. Only its SHA-256 is stored."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="recovery_codes")
+    code_hash = models.CharField(max_length=64)
+    used_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=("user", "code_hash"), name="uniq_recovery_code")]
+
+    def __str__(self) -> str:
+        return f"Recovery code of {self.user}"
+
+
+class Passkey(models.Model):
+    """A WebAuthn credential: a second factor, and (being discoverable and user-verified) a passwordless login."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="passkeys")
+    name = models.CharField(max_length=60)
+    credential_id = models.CharField(max_length=1400, unique=True, help_text="base64url, as the browser sends it")
+    public_key = models.BinaryField(help_text="COSE public key (not a secret)")
+    sign_count = models.PositiveBigIntegerField(default=0)
+    transports = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.user})"
+
+
+class UserSession(models.Model):
+    """One signed-in browser: the user's session key, so they can see their sessions and end them all."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="sessions")
+    session_key = models.CharField(max_length=40, unique=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"Session of {self.user} from {self.ip}"

@@ -5,11 +5,16 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.http import Http404
 
+from accounts.mfa import SecondFactorRequired, has_second_factor
 from accounts.models import Membership, Organization, User
 
 
 def membership_for(user: User, slug: str) -> Membership:
-    """The user's membership in the organization `slug`. Outsiders get 404, never 403."""
+    """The user's membership in the organization `slug`. Outsiders get 404, never 403.
+
+    Members of a team that requires a second factor get `SecondFactorRequired` (403; the portal's
+    middleware sends them to enrol) until they have one.
+    """
     if not getattr(user, "is_authenticated", False):
         raise Http404
     membership = (
@@ -17,6 +22,8 @@ def membership_for(user: User, slug: str) -> Membership:
     )
     if membership is None:
         raise Http404
+    if membership.organization.require_mfa and not has_second_factor(user):
+        raise SecondFactorRequired(membership.organization)
     return membership
 
 

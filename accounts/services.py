@@ -22,7 +22,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.text import slugify
 
-from accounts.models import Invitation, LeakPolicy, Membership, Organization, Role, User
+from accounts.models import DeparturePolicy, Invitation, LeakPolicy, Membership, Organization, Role, User
 from accounts.outbox import EmailCancelled, email_queue
 from audit.services import audit_record
 
@@ -108,20 +108,32 @@ def organization_update(
     membership: Membership,
     name: str,
     leak_policy: str | None = None,
+    require_mfa: bool | None = None,
+    departure_policy: str | None = None,
     request: HttpRequest | None = None,
 ) -> Organization:
-    """Rename an organization and set what a secret scanner's leak report does (`leak_policy`; None or "" keeps
-    the current one). Its key-hygiene policies are keys.policies, on their own page."""
+    """Rename an organization and set its team policies: what a secret scanner's leak report does, a second
+    factor for every member, and what happens to a departing member's credentials. Each policy left None (or
+    "") keeps its current value. Its key-hygiene policies are keys.policies, on their own page."""
     if not membership.can("manage_org"):
         raise PermissionDenied("Only owners and admins can change team settings.")
     org = membership.organization
+    if departure_policy is not None and departure_policy not in DeparturePolicy.values:
+        raise ValidationError({"departure_policy": "Unknown departure policy."})
+    if require_mfa and not org.require_mfa and not membership.user.has_second_factor():
+        # Otherwise the admin would lock themselves out of the settings page they are on.
+        raise ValidationError({"require_mfa": "Set up a second factor for yourself before requiring one."})
     with transaction.atomic():
-        fields = ("name", "leak_policy")
+        fields = ("name", "leak_policy", "require_mfa", "departure_policy")
         if leak_policy and leak_policy not in LeakPolicy.values:
             raise ValidationError({"leak_policy": f"The leak policy is one of {', '.join(LeakPolicy.values)}."})
         before = {f: getattr(org, f) for f in fields}
         org.name = name.strip()[:100] or org.name
         org.leak_policy = leak_policy or org.leak_policy
+        if require_mfa is not None:
+            org.require_mfa = bool(require_mfa)
+        if departure_policy is not None:
+            org.departure_policy = departure_policy
         org.save(update_fields=list(fields))
         audit_record(
             action="organization.updated",
@@ -262,7 +274,8 @@ def invitation_accept(*, invitation: Invitation, user: User, request: HttpReques
     return membership
 
 
-def _owners_left(org: Organization, excluding: Membership) -> int:
+def owners_left(org: Organization, excluding: Membership) -> int:
+    """How many owners the team has besides `excluding`."""
     return Membership.objects.filter(organization=org, role=Role.OWNER).exclude(pk=excluding.pk).count()
 
 
@@ -277,7 +290,7 @@ def membership_set_role(
     if Role.OWNER in (role, target.role) and by.role != Role.OWNER:
         raise PermissionDenied("Only owners can grant or remove the owner role.")
     with transaction.atomic():
-        if target.role == Role.OWNER and role != Role.OWNER and _owners_left(target.organization, target) == 0:
+        if target.role == Role.OWNER and role != Role.OWNER and owners_left(target.organization, target) == 0:
             raise ValidationError("A team needs at least one owner.")
         before = target.role
         target.role = role
@@ -292,28 +305,6 @@ def membership_set_role(
             metadata={"user": target.user.email, "before": before, "after": role},
         )
     return target
-
-
-def membership_remove(*, by: Membership, target: Membership, request: HttpRequest | None = None) -> None:
-    """Remove a member (or leave, when `by` is `target`). The last owner cannot leave."""
-    leaving = by.pk == target.pk
-    if not leaving and not by.can("manage_members"):
-        raise PermissionDenied("Only owners and admins can remove members.")
-    if not leaving and target.role == Role.OWNER and by.role != Role.OWNER:
-        raise PermissionDenied("Only owners can remove owners.")
-    with transaction.atomic():
-        if target.role == Role.OWNER and _owners_left(target.organization, target) == 0:
-            raise ValidationError("A team needs at least one owner.")
-        audit_record(
-            action="membership.removed",
-            organization=target.organization,
-            actor=by.user,
-            target_type="membership",
-            target_id=str(target.pk),
-            request=request,
-            metadata={"user": target.user.email, "role": target.role},
-        )
-        target.delete()
 
 
 # --- Sudo mode ------------------------------------------------------------------------------

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from accounts import views
+from accounts import security, views
 
 app_name = "accounts"
 
@@ -32,12 +32,30 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("account/confirm-password/", views.sudo, name="sudo"),
+    path("account/confirm-password/passkey/options", security.sudo_passkey_options, name="sudo_passkey_options"),
+    path("account/confirm-password/passkey", security.sudo_passkey, name="sudo_passkey"),
+    path("login/verify/", security.login_verify, name="login_verify"),
+    path("login/passkey/options", security.passkey_login_options, name="passkey_login_options"),
+    path("login/passkey", security.passkey_login, name="passkey_login"),
+    path("account/security/", security.security, name="security"),
+    path("account/security/totp/", security.totp_setup, name="totp_setup"),
+    path("account/security/totp/remove", security.totp_disable, name="totp_disable"),
+    path("account/security/recovery-codes", security.recovery_codes_regenerate, name="recovery_codes"),
+    path("account/security/passkeys/options", security.passkey_register_options, name="passkey_register_options"),
+    path("account/security/passkeys/", security.passkey_register, name="passkey_register"),
+    path("account/security/passkeys/<int:passkey_id>/remove", security.passkey_delete, name="passkey_delete"),
+    path("account/security/sign-out-everywhere", security.sign_out_everywhere, name="sign_out_everywhere"),
     path("orgs/", views.org_list, name="org_list"),
     path("orgs/<slug:slug>/switch", views.org_switch, name="org_switch"),
     path("orgs/<slug:slug>/settings/", views.org_settings, name="org_settings"),
     path("orgs/<slug:slug>/members/", views.members, name="members"),
     path("orgs/<slug:slug>/members/<int:member_id>/role", views.member_role, name="member_role"),
     path("orgs/<slug:slug>/members/<int:member_id>/remove", views.member_remove, name="member_remove"),
+    path(
+        "orgs/<slug:slug>/members/<int:member_id>/transfer-ownership",
+        views.ownership_transfer,
+        name="ownership_transfer",
+    ),
     path("orgs/<slug:slug>/audit/", views.audit_log, name="audit_log"),
     path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
 ]

@@ -17,8 +17,8 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from accounts import forms, services
-from accounts.models import Membership
+from accounts import departures, forms, mfa, security, services
+from accounts.models import DeparturePolicy, Membership
 from accounts.selectors import default_organization, members_of, membership_for
 from audit.models import AuditEvent
 
@@ -76,9 +76,14 @@ class LoginView(auth_views.LoginView):
     extra_context = {"site_name": settings.SITE_NAME}
 
     def form_valid(self, form: forms.EmailAuthenticationForm) -> HttpResponse:  # type: ignore[override]
-        response = super().form_valid(form)
+        """The password was right: log in, or (with a second factor) go on to the second step."""
+        user = form.get_user()
+        if mfa.has_second_factor(user):
+            mfa.login_pending_start(self.request, user, redirect_to=self.get_success_url())
+            return redirect("accounts:login_verify")
+        super().form_valid(form)
         services.sudo_open(self.request)
-        return response
+        return security.after_login(self.request, self.get_success_url())
 
 
 class PasswordResetView(auth_views.PasswordResetView):
@@ -101,12 +106,20 @@ def sudo(request: HttpRequest) -> HttpResponse:
     next_url = request.GET.get("next") or request.POST.get("next") or reverse("accounts:home")
     if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
         next_url = reverse("accounts:home")
+    user: Any = request.user
     form = forms.SudoForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if services.sudo_confirm(request=request, password=form.cleaned_data["password"]):
+        password, code = form.cleaned_data["password"], form.cleaned_data["code"]
+        if password and services.sudo_confirm(request=request, password=password):
             return redirect(next_url)
-        form.add_error("password", "That password is not right.")
-    return render(request, "accounts/sudo.html", {"form": form, "next": next_url})
+        if not password and mfa.sudo_confirm_code(request=request, code=code):
+            return redirect(next_url)
+        form.add_error(
+            "code" if not password else "password",
+            "That code is not right." if not password else "That password is not right.",
+        )
+    context = {"form": form, "next": next_url, "has_totp": mfa.has_totp(user), "has_passkeys": user.passkeys.exists()}
+    return render(request, "accounts/sudo.html", context)
 
 
 @login_required
@@ -140,15 +153,24 @@ def org_settings(request: HttpRequest, slug: str) -> HttpResponse:
     org = membership.organization
     form = forms.OrganizationSettingsForm(
         request.POST or None,
-        initial={"name": org.name, "leak_policy": org.leak_policy},
+        initial={
+            "name": org.name,
+            "leak_policy": org.leak_policy,
+            "require_mfa": org.require_mfa,
+            "departure_policy": org.departure_policy,
+        },
     )
     if request.method == "POST":
         if not membership.can("manage_org"):
             raise PermissionDenied
         if form.is_valid():
-            services.organization_update(membership=membership, request=request, **form.cleaned_data)
-            messages.success(request, "Team settings saved.")
-            return redirect("accounts:org_settings", slug=slug)
+            try:
+                services.organization_update(membership=membership, request=request, **form.cleaned_data)
+            except ValidationError as exc:
+                _errors_to_form(form, exc)
+            else:
+                messages.success(request, "Team settings saved.")
+                return redirect("accounts:org_settings", slug=slug)
     return render(request, "accounts/org_settings.html", {"membership": membership, "org": org, "form": form})
 
 
@@ -206,12 +228,20 @@ def member_role(request: HttpRequest, slug: str, member_id: int) -> HttpResponse
 
 
 @login_required
-@require_POST
 def member_remove(request: HttpRequest, slug: str, member_id: int) -> HttpResponse:
+    """Remove a member (or leave). Under the reassign policy this asks who takes over their credentials."""
     membership = membership_for(request.user, slug)  # type: ignore[arg-type]
     target = _target_membership(membership, member_id)
+    org = membership.organization
+    form = forms.MemberRemoveForm(request.POST if request.method == "POST" else None, target=target)
+    asks = org.departure_policy == DeparturePolicy.REASSIGN
+    if request.method != "POST" or (asks and "reassign_to" not in request.POST) or not form.is_valid():
+        context = {"membership": membership, "org": org, "target": target, "form": form}
+        return render(request, "accounts/member_remove.html", context)
     try:
-        services.membership_remove(by=membership, target=target, request=request)
+        departures.membership_remove(
+            by=membership, target=target, reassign_to=form.cleaned_data["reassign_to"], request=request
+        )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect("accounts:members", slug=slug)
@@ -220,6 +250,20 @@ def member_remove(request: HttpRequest, slug: str, member_id: int) -> HttpRespon
         messages.success(request, f"You left {membership.organization.name}.")
         return redirect("accounts:home")
     messages.success(request, f"Removed {target.user.email}.")
+    return redirect("accounts:members", slug=slug)
+
+
+@login_required
+@require_POST
+def ownership_transfer(request: HttpRequest, slug: str, member_id: int) -> HttpResponse:
+    membership = membership_for(request.user, slug)  # type: ignore[arg-type]
+    target = _target_membership(membership, member_id)
+    try:
+        departures.ownership_transfer(by=membership, to=target, request=request)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"{target.user.email} now owns {membership.organization.name}; you are an admin.")
     return redirect("accounts:members", slug=slug)
 
 

@@ -11,7 +11,10 @@ class KeysConfig(AppConfig):
     def ready(self) -> None:
         from django.core.checks import register
 
-        from keys import schema  # noqa: F401 - registers the OpenAPI security schemes
+        from keys import (
+            departures,  # noqa: F401 - applies the departure policy to a leaver's credentials
+            schema,  # noqa: F401 - registers the OpenAPI security schemes
+        )
         from keys.certificates import kind as certificate_kinds  # noqa: F401 - registers the kinds
         from keys.checks import check_key_settings, check_signing_and_mtls_settings
         from keys.signing import kind as signing_kind  # noqa: F401 - registers the kind

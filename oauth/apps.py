@@ -14,6 +14,7 @@ class OAuthConfig(AppConfig):
 
         from keys.core.leaks import register_holder_revoker
         from oauth import (
+            departures,  # noqa: F401 - revokes a leaver's tokens
             receivers,  # noqa: F401 - connects the revocation-list receiver
             schema,  # noqa: F401 - registers the OpenAPI security scheme
         )

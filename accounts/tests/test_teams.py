@@ -6,8 +6,9 @@ import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from accounts.departures import membership_remove
 from accounts.models import Membership, Organization, Role
-from accounts.services import membership_remove, membership_set_role
+from accounts.services import membership_set_role
 from audit.models import AuditEvent
 from conftest import PASSWORD, login
 
