@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from accounts import views
+from accounts import reveal, views
 
 app_name = "accounts"
 
@@ -39,5 +39,6 @@ urlpatterns = [
     path("orgs/<slug:slug>/members/<int:member_id>/role", views.member_role, name="member_role"),
     path("orgs/<slug:slug>/members/<int:member_id>/remove", views.member_remove, name="member_remove"),
     path("orgs/<slug:slug>/audit/", views.audit_log, name="audit_log"),
+    path("orgs/<slug:slug>/revealed/<str:token>", reveal.revealed, name="revealed"),
     path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
 ]
