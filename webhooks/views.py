@@ -232,7 +232,7 @@ def endpoint_test(request: HttpRequest, slug: str, endpoint_id: str) -> HttpResp
     except WebhookConflict as exc:
         messages.error(request, str(exc))
         return redirect("webhooks:detail", slug=slug, endpoint_id=endpoint.id)
-    messages.success(request, "Test event queued. Its delivery appears below in a few seconds.")
+    messages.success(request, "Test event queued. This page updates as it is delivered.")
     return redirect("webhooks:delivery", slug=slug, endpoint_id=endpoint.id, message_id=message.id)
 
 
