@@ -12,7 +12,7 @@ from playwright.sync_api import Page, Route, expect
 from browser_tests.conftest import shoot
 from browser_tests.portal import log_in
 from oauth.models import Application
-from oauth.tests.conftest import REDIRECT_URI, live_oauth, oauth_settings, oidc_key, pkce_pair  # noqa: F401 (fixtures)
+from oauth.tests.conftest import REDIRECT_URI, pkce_pair
 
 DEVICE = "urn:ietf:params:oauth:grant-type:device_code"
 
