@@ -11,6 +11,7 @@ from django.http import HttpRequest
 
 from accounts.models import Invitation, Membership, Organization, OutboundEmail, User
 from accounts.tasks import send_email
+from lib.admin import OrganizationFilter
 
 
 @admin.register(User)
@@ -45,7 +46,7 @@ class OrganizationAdmin(admin.ModelAdmin[Organization]):
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin[Membership]):
     list_display = ("user", "organization", "role", "created_at")
-    list_filter = ("role", ("organization", admin.RelatedOnlyFieldListFilter))
+    list_filter = ("role", ("organization", OrganizationFilter))
     search_fields = ("user__email", "organization__name", "organization__slug")
     autocomplete_fields = ("user", "organization")
 

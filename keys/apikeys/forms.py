@@ -84,7 +84,7 @@ class NetworkField(forms.CharField):
 
 class KeyCreateForm(PasswordConfirmMixin):
     name = NameField(widget=forms.TextInput(attrs={"placeholder": "e.g. Billing service (production)"}))
-    environment = forms.ChoiceField(choices=Environment.choices, initial=Environment.LIVE, widget=forms.RadioSelect)
+    environment = forms.ChoiceField(choices=Environment.choices, initial=Environment.TEST, widget=forms.RadioSelect)
     expiry = forms.ChoiceField(choices=EXPIRY_PRESETS, initial="90d", label="Expires")
     expires_on = forms.DateTimeField(
         required=False,

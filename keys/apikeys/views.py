@@ -96,7 +96,7 @@ def key_list(request: HttpRequest, slug: str) -> HttpResponse:
 def key_create(request: HttpRequest, slug: str) -> HttpResponse:
     membership = _member(request, slug, write=True)
     org = membership.organization
-    initial = {"environment": request.GET.get("environment", "live")}
+    initial = {"environment": request.GET.get("environment", "test")}
     if org.max_key_lifetime_days:
         initial["expiry"] = "30d" if org.max_key_lifetime_days >= 30 else "7d"
     form = KeyCreateForm(request.POST or None, request=request, initial=initial)
