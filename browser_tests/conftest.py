@@ -62,6 +62,21 @@ def page(browser: Browser, live_server: Any, settings: Any) -> Iterator[Page]:
     assert not errors, f"console errors: {errors}"
 
 
+@pytest.fixture
+def portal_pages(alice: Any, org: Any, settings: Any, eager_celery: None) -> Iterator[list[str]]:
+    """One of everything in Alice's team (browser_tests.portal.populate); the URLs of the pages showing it."""
+    from browser_tests.portal import populate
+    from webhooks.tests.helpers import Receiver
+
+    settings.WEBHOOK_ALLOW_LOOPBACK = True
+    settings.WEBHOOK_REQUIRE_HTTPS = False
+    receiver = Receiver()
+    receiver.thread.start()
+    yield populate(org, alice, receiver.url("/hook"))
+    receiver.server.shutdown()
+    receiver.server.server_close()
+
+
 def shoot(page: Page, name: str, *, full_page: bool = True) -> None:
     """Save a screenshot for the user guide when `make screenshots` asked for them (SCREENSHOTS=docs/img)."""
     if SCREENSHOTS:

@@ -3,14 +3,11 @@ never scrolls sideways (a wide table scrolls inside its own frame instead)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 from playwright.sync_api import Browser, Page
 
-from browser_tests.portal import log_in, populate
-from webhooks.tests.helpers import Receiver
+from browser_tests.portal import log_in
 
 WIDTHS = (390, 1280)
 PUBLIC = ["/login/", "/signup/", "/password-reset/"]
@@ -23,17 +20,6 @@ CULPRITS = """() => {
     .slice(0, 3)
     .map((el) => el.tagName.toLowerCase() + (el.className ? "." + String(el.className).split(" ").join(".") : ""));
 }"""
-
-
-@pytest.fixture
-def portal_pages(alice: Any, org: Any, settings: Any, eager_celery: None) -> Iterator[list[str]]:
-    settings.WEBHOOK_ALLOW_LOOPBACK = True
-    settings.WEBHOOK_REQUIRE_HTTPS = False
-    rx = Receiver()
-    rx.thread.start()
-    yield populate(org, alice, rx.url("/hook"))
-    rx.server.shutdown()
-    rx.server.server_close()
 
 
 def overflowing(page: Page, urls: list[str], width: int) -> list[str]:
