@@ -48,8 +48,7 @@ def test_a_key_is_created_with_the_keyboard_alone(page: Page, alice: Any, org: A
     tab_to(page, "id_name|")
     page.keyboard.type("Keyboard key")
     tab_to(page, "|environment|")
-    page.keyboard.press("ArrowRight")  # radios move with the arrow keys
-    page.keyboard.press("ArrowLeft")
+    page.keyboard.press("ArrowLeft")  # radios move with the arrow keys: to Live, and back to Test
     page.keyboard.press("ArrowRight")
     assert page.evaluate(ACTIVE).endswith("|environment|test")
     tab_to(page, "|scope__orders|")

@@ -51,9 +51,12 @@ def test_sign_up_create_copy_call_roll_revoke(page: Page, live_server: Any) -> N
     assert whoami(live_server, successor).status_code == 200
 
     page.get_by_role("link", name="Done, I've saved the key").click()
+    shoot(page, "key-detail")
     revoke = page.locator("form.js-confirm[data-confirm-danger]")
     revoke.get_by_role("button").click()
     confirm(page, "Revoke key")
     expect(page.get_by_text("Revoked").first).to_be_visible()
     assert whoami(live_server, successor).status_code == 401
+    page.get_by_role("link", name="API keys").first.click()
+    shoot(page, "key-list")
     assert slug
