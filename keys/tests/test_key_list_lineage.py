@@ -46,3 +46,10 @@ def test_a_long_name_is_cut_with_an_ellipsis_and_kept_whole_in_its_title(client,
     login(client, alice)
     row = _row(client.get(f"/orgs/{org.slug}/keys/").content.decode(), key.id)
     assert f'class="row-title truncate" href="/orgs/{org.slug}/keys/{key.id}/" title="{name}"' in row
+
+
+def test_each_row_repeats_its_status_for_phones(client, alice, org) -> None:  # type: ignore[no-untyped-def]
+    key, _ = key_create(organization=org, actor=alice, name="Billing", scopes=["orders:read"], environment="test")
+    login(client, alice)
+    name_cell = _row(client.get(f"/orgs/{org.slug}/keys/").content.decode(), key.id).split("</td>")[0]
+    assert 'class="phone-status"><span class="badge badge-state-active">Active</span>' in name_cell
