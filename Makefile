@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: run test lint format venv clean bench
+.PHONY: run test lint format venv clean bench screenshots browser
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,14 @@ lint: venv
 format: venv
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+# The browser suite alone (Playwright driving /usr/bin/chromium; skipped without it).
+browser: venv
+	$(BIN)/python -m pytest -q browser_tests $(PYTEST_ARGS)
+
+# The user guide's pictures (docs/img/*.png), taken by the browser suite from the current build.
+screenshots: venv
+	SCREENSHOTS=docs/img $(BIN)/python -m pytest -q browser_tests $(PYTEST_ARGS)
 
 bench: venv
 	$(BIN)/python bench/auth_throughput.py

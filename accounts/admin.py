@@ -12,6 +12,7 @@ from django.http import HttpRequest
 from accounts.departures import user_deactivate
 from accounts.models import Invitation, Membership, Organization, OutboundEmail, User
 from accounts.tasks import send_email
+from lib.admin import OrganizationFilter
 
 
 @admin.register(User)
@@ -54,7 +55,7 @@ class OrganizationAdmin(admin.ModelAdmin[Organization]):
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin[Membership]):
     list_display = ("user", "organization", "role", "created_at")
-    list_filter = ("role", ("organization", admin.RelatedOnlyFieldListFilter))
+    list_filter = ("role", ("organization", OrganizationFilter))
     search_fields = ("user__email", "organization__name", "organization__slug")
     autocomplete_fields = ("user", "organization")
 

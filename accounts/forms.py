@@ -17,6 +17,20 @@ from accounts.services import password_reset_allowed, password_reset_queue, sudo
 from audit.services import client_ip
 
 
+class NameField(forms.CharField):
+    """A name with a length limit that the server enforces with a clear message. No `maxlength` attribute:
+    the browser would cut a pasted name short without a word."""
+
+    def __init__(self, *, max_length: int = 100, **kwargs: Any) -> None:
+        messages = {"max_length": "Names are at most %(limit_value)d characters; this one has %(show_value)d."}
+        super().__init__(max_length=max_length, error_messages=messages, **kwargs)
+
+    def widget_attrs(self, widget: forms.Widget) -> dict[str, Any]:
+        attrs = super().widget_attrs(widget)
+        attrs.pop("maxlength", None)
+        return attrs
+
+
 class SignupForm(forms.Form):
     name = forms.CharField(max_length=150, required=False, label="Your name")
     email = forms.EmailField(max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "username"}))
@@ -182,11 +196,11 @@ class MemberRemoveForm(forms.Form):
 
 
 class OrganizationForm(forms.Form):
-    name = forms.CharField(max_length=100)
+    name = NameField()
 
 
 class OrganizationSettingsForm(forms.Form):
-    name = forms.CharField(max_length=100)
+    name = NameField()
     leak_policy = forms.ChoiceField(
         choices=LeakPolicy.choices,
         initial=LeakPolicy.REVOKE,

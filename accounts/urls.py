@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from accounts import security, views
+from accounts import reveal, security, views
 
 app_name = "accounts"
 
@@ -57,5 +57,6 @@ urlpatterns = [
         name="ownership_transfer",
     ),
     path("orgs/<slug:slug>/audit/", views.audit_log, name="audit_log"),
+    path("orgs/<slug:slug>/revealed/<str:token>", reveal.revealed, name="revealed"),
     path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
 ]

@@ -25,7 +25,7 @@ from keys.models import (
     SealedSecret,
     SigningSecret,
 )
-from lib.admin import ReadOnlyAdmin
+from lib.admin import OrganizationFilter, ReadOnlyAdmin
 
 # The admin's field groups, in the order every credential page shows them.
 _CREATED = ("created_by_label", "created_at", "expires_at")
@@ -72,7 +72,7 @@ class APIKeyAdmin(admin.ModelAdmin[APIKey]):
         *_CREATED,
         "last_used_at",
     )
-    list_filter = ("status", "environment", ExpiryFilter, ("organization", admin.RelatedOnlyFieldListFilter))
+    list_filter = ("status", "environment", ExpiryFilter, ("organization", OrganizationFilter))
     search_fields = ("id", "name", "organization__name", "organization__slug")
     list_select_related = ("organization",)
     # The hash is excluded along with everything else that is not listed here.
@@ -166,7 +166,7 @@ class _CredentialAdmin(admin.ModelAdmin[Any]):
         "status",
         "environment",
         ExpiryFilter,
-        ("organization", admin.RelatedOnlyFieldListFilter),
+        ("organization", OrganizationFilter),
     )
     list_select_related: ClassVar[tuple[str, ...]] = ("organization",)
     actions = ("revoke_selected",)
@@ -265,7 +265,7 @@ class ClientCertificateAdmin(_CredentialAdmin):
 class CertificateAuthorityAdmin(_CredentialAdmin):
     target_type = "certificate_authority"
     list_display = ("id", "name", "organization", "subject", "state", "not_after", "created_at")
-    list_filter = ("status", ("organization", admin.RelatedOnlyFieldListFilter))
+    list_filter = ("status", ("organization", OrganizationFilter))
     search_fields = ("id", "name", "subject", "thumbprint", "organization__name", "organization__slug")
     fields = (
         "id",

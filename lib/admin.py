@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin
 from django.http import HttpRequest
+
+if TYPE_CHECKING:
+    from django.utils.functional import _StrPromise as StrPromise
 
 
 class ReadOnlyAdmin(admin.ModelAdmin[Any]):
@@ -33,3 +36,15 @@ class ReadOnlyInline(admin.TabularInline[Any, Any]):
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+class OrganizationFilter(admin.RelatedOnlyFieldListFilter):
+    """The organization filter with each choice labelled "name (slug)": two teams may share a name, and a
+    filter showing "Acme" twice cannot be told apart."""
+
+    def field_choices(self, field: Any, request: HttpRequest, model_admin: Any) -> list[tuple[str, str | StrPromise]]:
+        choices = super().field_choices(field, request, model_admin)
+        slugs = dict(
+            field.related_model._default_manager.filter(pk__in=[pk for pk, _ in choices]).values_list("pk", "slug")
+        )
+        return [(pk, f"{label} ({slugs.get(pk, pk)})") for pk, label in choices]

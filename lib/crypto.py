@@ -189,9 +189,10 @@ def _associated_data(purpose: str, row_id: Any) -> bytes:
 # --- sealing and opening -----------------------------------------------------------------------
 
 
-def encrypt(plaintext: str, *, purpose: str, row_id: Any) -> str:
-    """Seal `plaintext` under the newest key; the same `purpose` and `row_id` are needed to open it."""
-    if not any(f.purpose == purpose for f in _FIELDS.values()):
+def encrypt(plaintext: str, *, purpose: str, row_id: Any, ephemeral: bool = False) -> str:
+    """Seal `plaintext` under the newest key; the same `purpose` and `row_id` are needed to open it.
+    `ephemeral` values live minutes (a session's reveal stash), so no re-encryption needs to find them."""
+    if not ephemeral and not any(f.purpose == purpose for f in _FIELDS.values()):
         raise ValueError(f"no encrypted field is registered for {purpose!r}; manage.py reencrypt would miss it")
     ring = keyring()
     nonce = os.urandom(NONCE_BYTES)

@@ -10,7 +10,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from lib.admin import ReadOnlyAdmin
+from lib.admin import OrganizationFilter, ReadOnlyAdmin
 from monitoring.models import Alert, AlertStatus, ExpiryNotice, UsageBucket, UsageNetwork
 from monitoring.services import alerts
 
@@ -18,7 +18,7 @@ from monitoring.services import alerts
 @admin.register(Alert)
 class AlertAdmin(ReadOnlyAdmin):
     list_display = ("kind", "key", "organization", "subject", "status", "observed", "baseline", "hour", "last_seen_at")
-    list_filter = ("status", "kind", ("organization", admin.RelatedOnlyFieldListFilter))
+    list_filter = ("status", "kind", ("organization", OrganizationFilter))
     search_fields = ("key__id", "key__name", "organization__name", "organization__slug", "subject")
     list_select_related = ("key", "organization")
     date_hierarchy = "last_seen_at"

@@ -6,7 +6,7 @@ from typing import Any
 
 from django import forms
 
-from accounts.forms import PasswordConfirmMixin
+from accounts.forms import NameField, PasswordConfirmMixin
 from keys.apikeys.forms import GRACE_CHOICES, scope_grid_fields
 from oauth.models import Application
 from oauth.validation import GRANT_NAMES
@@ -23,7 +23,7 @@ GRANT_HELP = {
 
 
 class _AppFields(forms.Form):
-    name = forms.CharField(max_length=100, widget=forms.TextInput(attrs={"placeholder": "e.g. Acme dashboard"}))
+    name = NameField(widget=forms.TextInput(attrs={"placeholder": "e.g. Acme dashboard"}))
     grant_types = forms.MultipleChoiceField(
         choices=list(GRANT_NAMES.items()), widget=forms.CheckboxSelectMultiple, label="Grant types"
     )

@@ -18,6 +18,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
@@ -26,10 +27,10 @@ from oauth2_provider.models import get_device_grant_model
 
 from accounts.models import Membership
 from accounts.portal import form_errors, member_or_404, submit
+from accounts.reveal import reveal_redirect
 from audit.models import AuditEvent
 from keys import scopes as scope_registry
 from keys.apikeys.forms import grid_initial, scopes_from_grid
-from lib.http import no_store
 from lib.ratelimit import hit
 from oauth import scopes as oauth_scopes
 from oauth import selectors, services
@@ -97,20 +98,18 @@ def _endpoints(request: HttpRequest) -> dict[str, str]:
 def _reveal(
     request: HttpRequest, membership: Membership, app: Application, secret: str | None, *, rotated: bool = False
 ) -> HttpResponse:
-    """The one page that ever shows a client secret: the POST's answer, never stored, never redirected to."""
-    response = render(
+    """The one page that ever shows a client secret, once (post/redirect/get with a one-time token)."""
+    back = reverse("oauth:detail", kwargs={"slug": membership.organization.slug, "client_id": app.client_id})
+    return reveal_redirect(
         request,
+        membership,
         "oauth/reveal.html",
-        {
-            "membership": membership,
-            "org": membership.organization,
-            "app": app,
-            "secret": secret,
-            "rotated": rotated,
-            "endpoints": _endpoints(request),
-        },
+        back=back,
+        app=app,
+        secret=secret,
+        rotated=rotated,
+        endpoints=_endpoints(request),
     )
-    return no_store(response)
 
 
 def _app_settings(data: dict[str, Any]) -> dict[str, Any]:

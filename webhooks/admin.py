@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from audit.services import audit_record
-from lib.admin import ReadOnlyAdmin, ReadOnlyInline
+from lib.admin import OrganizationFilter, ReadOnlyAdmin, ReadOnlyInline
 from webhooks import services
 from webhooks.models import Attempt, Delivery, DisabledReason, Endpoint, Message
 
@@ -24,7 +24,7 @@ class AttemptInline(ReadOnlyInline):
 @admin.register(Endpoint)
 class EndpointAdmin(ReadOnlyAdmin):
     list_display = ("id", "url", "organization", "is_enabled", "disabled_reason", "failing_since", "created_at")
-    list_filter = ("is_enabled", "disabled_reason", ("organization", admin.RelatedOnlyFieldListFilter))
+    list_filter = ("is_enabled", "disabled_reason", ("organization", OrganizationFilter))
     search_fields = ("id", "url", "description", "organization__name", "organization__slug")
     list_select_related = ("organization",)
     # Secrets are a separate model that is neither registered nor inlined, so no page ever renders one.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable
 from datetime import datetime
@@ -14,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
@@ -21,8 +23,8 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Membership
 from accounts.portal import form_errors, member_or_404, submit
+from accounts.reveal import reveal_redirect
 from audit.models import AuditEvent
-from lib.http import no_store
 from webhooks import catalogue, services
 from webhooks.forms import EndpointCreateForm, EndpointEditForm, RecoverForm, SecretRevealForm, SecretRotateForm
 from webhooks.models import DeliveryStatus, Endpoint
@@ -93,20 +95,18 @@ def _show_secrets(
     mode: str,
     grace_until: datetime | None = None,
 ) -> HttpResponse:
-    """The only pages that show a signing secret: rendered as a POST's answer and never cached."""
-    response = render(
+    """The only pages that show a signing secret, each once (post/redirect/get with a one-time token)."""
+    back = reverse("webhooks:detail", kwargs={"slug": membership.organization.slug, "endpoint_id": endpoint.id})
+    return reveal_redirect(
         request,
+        membership,
         "webhooks/secret.html",
-        {
-            "membership": membership,
-            "org": membership.organization,
-            "endpoint": endpoint,
-            "secrets": secrets,
-            "mode": mode,
-            "grace_until": grace_until,
-        },
+        back=back,
+        endpoint=endpoint,
+        secrets=[dataclasses.asdict(secret) for secret in secrets],
+        mode=mode,
+        grace_until=grace_until,
     )
-    return no_store(response)
 
 
 @login_required
@@ -232,7 +232,7 @@ def endpoint_test(request: HttpRequest, slug: str, endpoint_id: str) -> HttpResp
     except WebhookConflict as exc:
         messages.error(request, str(exc))
         return redirect("webhooks:detail", slug=slug, endpoint_id=endpoint.id)
-    messages.success(request, "Test event queued. Its delivery appears below in a few seconds.")
+    messages.success(request, "Test event queued. This page updates as it is delivered.")
     return redirect("webhooks:delivery", slug=slug, endpoint_id=endpoint.id, message_id=message.id)
 
 

@@ -7,10 +7,12 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from accounts.forms import PasswordConfirmMixin
+from accounts.forms import NameField, PasswordConfirmMixin
 from keys import scopes as scope_registry
+from keys.core.validation import clean_networks
 from keys.models import Environment
 
 EXPIRY_PRESETS = (
@@ -71,12 +73,18 @@ def grid_initial(scopes: list[str]) -> dict[str, Any]:
 class NetworkField(forms.CharField):
     widget = forms.Textarea(attrs={"rows": 3, "placeholder": "203.0.113.0/24\n2001:db8::/32"})
 
+    def validate(self, value: Any) -> None:
+        """Check every line here too, so bad networks show up with the form's other errors at once."""
+        super().validate(value)
+        try:
+            clean_networks(value)
+        except ValidationError as exc:
+            raise ValidationError(exc.message_dict["allowed_networks"]) from None
+
 
 class KeyCreateForm(PasswordConfirmMixin):
-    name = forms.CharField(
-        max_length=100, widget=forms.TextInput(attrs={"placeholder": "e.g. Billing service (production)"})
-    )
-    environment = forms.ChoiceField(choices=Environment.choices, initial=Environment.LIVE, widget=forms.RadioSelect)
+    name = NameField(widget=forms.TextInput(attrs={"placeholder": "e.g. Billing service (production)"}))
+    environment = forms.ChoiceField(choices=Environment.choices, initial=Environment.TEST, widget=forms.RadioSelect)
     expiry = forms.ChoiceField(choices=EXPIRY_PRESETS, initial="90d", label="Expires")
     expires_on = forms.DateTimeField(
         required=False,
@@ -126,7 +134,7 @@ class KeyEditForm(PasswordConfirmMixin):
     Live credentials need sudo mode, as every change to a live credential does (keys.core.authorization).
     """
 
-    name = forms.CharField(max_length=100)
+    name = NameField()
     allowed_networks = NetworkField(required=False, label="Allowed networks", help_text="One CIDR block per line.")
     rate_limit = forms.IntegerField(
         required=False, min_value=1, max_value=1_000_000, label="Rate limit (requests per minute)"

@@ -26,7 +26,7 @@ def keys_for_org(
     organization: Organization, *, search: str = "", state: str = "", environment: str = ""
 ) -> QuerySet[APIKey]:
     """The organization's keys, newest first, filtered as the portal and API list allow."""
-    qs = APIKey.objects.filter(organization=organization).select_related("organization", "successor")
+    qs = APIKey.objects.filter(organization=organization).select_related("organization", "successor", "predecessor")
     search = search.strip()
     if search:
         qs = qs.filter(Q(name__icontains=search) | Q(id__startswith=search.rsplit("_", 1)[-1][:8]))

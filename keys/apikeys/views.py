@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
@@ -45,8 +46,11 @@ __all__ = ["PAGE_SIZE", "_apply_errors", "_form_errors", "_member"]
 def _reveal(
     request: HttpRequest, membership: Membership, key: APIKey, plaintext: str, *, rolled_from: APIKey | None = None
 ) -> HttpResponse:
-    """The one page that ever shows the secret. Rendered as the POST's answer (never stored, never redirected to)."""
-    return reveal(request, membership, "keys/reveal.html", key=key, plaintext=plaintext, rolled_from=rolled_from)
+    """The one page that ever shows the secret, once (post/redirect/get with a one-time token)."""
+    back = reverse("keys:detail", kwargs={"slug": membership.organization.slug, "key_id": key.id})
+    return reveal(
+        request, membership, "keys/reveal.html", back=back, key=key, plaintext=plaintext, rolled_from=rolled_from
+    )
 
 
 def _posted(request: HttpRequest, slug: str, key_id: str, form_class: Any) -> tuple[Membership, APIKey, Any]:
@@ -93,7 +97,7 @@ def key_list(request: HttpRequest, slug: str) -> HttpResponse:
 def key_create(request: HttpRequest, slug: str) -> HttpResponse:
     membership = _member(request, slug, write=True)
     org = membership.organization
-    initial = {"environment": request.GET.get("environment", "live")}
+    initial = {"environment": request.GET.get("environment", "test")}
     max_days = policy_for(org).max_lifetime_days
     if max_days:
         initial["expiry"] = "30d" if max_days >= 30 else "7d"

@@ -31,7 +31,7 @@ certificate_list = list_view(CLIENT_CERTIFICATE)
 def certificate_create(request: HttpRequest, slug: str) -> HttpResponse:
     membership = _member(request, slug, write=True)
     org = membership.organization
-    initial: dict[str, Any] = {"environment": request.GET.get("environment", "live")}
+    initial: dict[str, Any] = {"environment": request.GET.get("environment", "test")}
     authorities = active_authorities_for_org(org)
     if request.GET.get("authority"):
         initial.update(method="ca", authority=request.GET["authority"][:12])

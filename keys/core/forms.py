@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 
-from accounts.forms import PasswordConfirmMixin
+from accounts.forms import NameField, PasswordConfirmMixin
 from keys.apikeys.forms import EXPIRY_PRESETS, GRACE_CHOICES, KeyCreateForm, KeyRollForm
 from keys.certificates.x509 import MAX_PEM_BYTES
 from keys.models import APIKey, CertificateAuthority
@@ -119,7 +119,7 @@ class ClientCertificateCreateForm(KeyCreateForm):
 class CertificateAuthorityForm(PasswordConfirmMixin):
     """Register a CA; always behind a fresh password, since its certificates can act for live identities."""
 
-    name = forms.CharField(max_length=100, widget=forms.TextInput(attrs={"placeholder": "e.g. Acme internal CA"}))
+    name = NameField(widget=forms.TextInput(attrs={"placeholder": "e.g. Acme internal CA"}))
     certificate = PemField(required=False, label="CA certificate (PEM)")
     certificate_file = forms.FileField(required=False, label="…or upload the .pem / .crt file")
 

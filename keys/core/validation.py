@@ -24,7 +24,7 @@ def clean_name(name: Any) -> str:
         raise ValidationError({"name": "Give the key a name."})
     name = name.strip()
     if len(name) > MAX_NAME:
-        raise ValidationError({"name": f"Names are at most {MAX_NAME} characters."})
+        raise ValidationError({"name": f"Names are at most {MAX_NAME} characters; this one has {len(name)}."})
     return name
 
 
@@ -49,13 +49,17 @@ def clean_networks(networks: Any) -> list[str]:
     if len(networks) > MAX_NETWORKS:
         raise ValidationError({"allowed_networks": f"At most {MAX_NETWORKS} networks."})
     out: list[str] = []
-    for cidr in networks:
+    bad: list[str] = []  # every bad entry, not just the first: the form shows them all at once
+    for number, cidr in enumerate(networks, start=1):
         try:
             network = ipaddress.ip_network(cidr.strip(), strict=False)
         except ValueError:
-            raise ValidationError({"allowed_networks": f"{cidr[:60]!r} is not an IPv4 or IPv6 CIDR block."}) from None
+            bad.append(f"Line {number}: {cidr[:60]!r} is not an IPv4 or IPv6 CIDR block.")
+            continue
         if str(network) not in out:
             out.append(str(network))
+    if bad:
+        raise ValidationError({"allowed_networks": bad})
     return out
 
 

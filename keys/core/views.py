@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Membership
 from accounts.portal import apply_errors, form_errors, member_or_404
+from accounts.reveal import reveal_redirect
 from audit.models import AuditEvent
 from keys import scopes as scope_registry
 from keys.apikeys.forms import KeyEditForm, KeyRevokeForm, scopes_from_grid
@@ -54,17 +55,9 @@ def attempt(request: HttpRequest, service: Callable[..., Any], **arguments: Any)
         return None
 
 
-def no_store(response: HttpResponse) -> HttpResponse:
-    """A page that shows a secret: no cache anywhere may keep it."""
-    response["Cache-Control"] = "no-store, no-cache, must-revalidate, private"
-    response["Pragma"] = "no-cache"
-    return response
-
-
-def reveal(request: HttpRequest, membership: Membership, template: str, **context: Any) -> HttpResponse:
-    """The one page that ever shows a secret: the POST's own answer, never stored, never redirected to."""
-    context = {"membership": membership, "org": membership.organization, **context}
-    return no_store(render(request, template, context))
+def reveal(request: HttpRequest, membership: Membership, template: str, *, back: str, **context: Any) -> HttpResponse:
+    """The one page that ever shows a secret, by post/redirect/get: shown once, then gone (accounts.reveal)."""
+    return reveal_redirect(request, membership, template, back=back, **context)
 
 
 def created_fields(form: Any) -> dict[str, Any]:

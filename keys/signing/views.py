@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
@@ -40,12 +41,13 @@ from keys.signing.kind import SIGNING_SECRET
 def _reveal(
     request: HttpRequest, membership: Membership, secret: SigningSecret, plaintext: str, *, rotated: bool = False
 ) -> HttpResponse:
-    """The one page that ever shows the secret: the POST's own answer, never stored, never redirected to."""
+    """The one page that ever shows the secret, once (post/redirect/get with a one-time token)."""
     base_url = f"{request.scheme}://{request.get_host()}"
     return reveal(
         request,
         membership,
         "keys/signing_reveal.html",
+        back=reverse("keys:signing_detail", kwargs={"slug": membership.organization.slug, "secret_id": secret.pk}),
         secret=secret,
         plaintext=plaintext,
         rotated=rotated,
@@ -62,7 +64,7 @@ signing_list = list_view(SIGNING_SECRET)
 def signing_create(request: HttpRequest, slug: str) -> HttpResponse:
     membership = _member(request, slug, write=True)
     org = membership.organization
-    initial = {"environment": request.GET.get("environment", "live")}
+    initial = {"environment": request.GET.get("environment", "test")}
     max_days = policy_for(org).max_lifetime_days
     if max_days:
         initial["expiry"] = "30d" if max_days >= 30 else "7d"

@@ -45,7 +45,7 @@ def test_create_rejects_bad_input_with_clear_messages(org, alice) -> None:  # ty
         ({"scopes": []}, "Choose at least one scope."),
         ({"allowed_networks": ["10.0.0.0/33"]}, "is not an IPv4 or IPv6 CIDR block"),
         ({"expires_at": timezone.now() - timedelta(minutes=1)}, "The expiry must be in the future."),
-        ({"name": "x" * 101}, "Names are at most 100 characters."),
+        ({"name": "x" * 101}, "Names are at most 100 characters; this one has 101."),
         ({"rate_limit": 0}, "The rate limit is a whole number"),
         ({"environment": "prod"}, "The environment is 'live' or 'test'."),
     ]

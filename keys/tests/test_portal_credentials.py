@@ -45,7 +45,7 @@ def action_urls(org, secret, certificate, authority) -> list[str]:  # type: igno
 def test_a_developer_creates_a_signing_secret_and_sees_it_once(client, bob, org) -> None:  # type: ignore[no-untyped-def]
     login(client, bob)
     assert client.get(f"/orgs/{org.slug}/signing-secrets/new").status_code == 200
-    response = client.post(f"/orgs/{org.slug}/signing-secrets/new", SECRET_FORM)
+    response = client.post(f"/orgs/{org.slug}/signing-secrets/new", SECRET_FORM, follow=True)
     assert response.status_code == 200, response.content
     assert "no-store" in response["Cache-Control"]
     secret = SigningSecret.objects.get(name="Billing signer")
@@ -63,14 +63,14 @@ def test_a_live_signing_secret_asks_for_the_password(client, alice, org) -> None
     payload = {**SECRET_FORM, "environment": "live"}
     refused = client.post(f"/orgs/{org.slug}/signing-secrets/new", payload)
     assert refused.status_code == 200 and not SigningSecret.objects.exists()
-    ok = client.post(f"/orgs/{org.slug}/signing-secrets/new", {**payload, "password": PASSWORD})
+    ok = client.post(f"/orgs/{org.slug}/signing-secrets/new", {**payload, "password": PASSWORD}, follow=True)
     assert ok.status_code == 200 and SigningSecret.objects.filter(environment="live").count() == 1
 
 
 def test_a_secret_can_be_bound_to_an_api_key_in_the_portal(client, alice, org, make_key) -> None:  # type: ignore[no-untyped-def]
     key, _ = make_key(environment="test")
     login(client, alice)
-    response = client.post(f"/orgs/{org.slug}/signing-secrets/new", {**SECRET_FORM, "api_key": key.id})
+    response = client.post(f"/orgs/{org.slug}/signing-secrets/new", {**SECRET_FORM, "api_key": key.id}, follow=True)
     assert response.status_code == 200
     bound = SigningSecret.objects.get(name="Billing signer")
     assert bound.api_key_id == key.id
@@ -80,7 +80,7 @@ def test_a_secret_can_be_bound_to_an_api_key_in_the_portal(client, alice, org, m
 
 def test_rotate_shows_the_new_secret_once_and_revoke_is_final(client, alice, org, secret) -> None:  # type: ignore[no-untyped-def]
     login(client, alice)
-    rotated = client.post(f"/orgs/{org.slug}/signing-secrets/{secret.id}/rotate", {"grace": "3600"})
+    rotated = client.post(f"/orgs/{org.slug}/signing-secrets/{secret.id}/rotate", {"grace": "3600"}, follow=True)
     assert rotated.status_code == 200 and "no-store" in rotated["Cache-Control"]
     assert rotated.context["rotated"] and rotated.context["plaintext"].startswith("hss_")
     assert SigningSecret.objects.get(pk=secret.pk).secret_version == 2

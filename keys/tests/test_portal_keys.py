@@ -23,7 +23,7 @@ CREATE = {
 def test_developer_creates_a_key_and_sees_it_once(client, bob, org) -> None:  # type: ignore[no-untyped-def]
     login(client, bob)
     assert client.get(f"/orgs/{org.slug}/keys/new").status_code == 200
-    response = client.post(f"/orgs/{org.slug}/keys/new", CREATE)
+    response = client.post(f"/orgs/{org.slug}/keys/new", CREATE, follow=True)
     assert response.status_code == 200
     assert "no-store" in response["Cache-Control"]
     key = APIKey.objects.get(name="Billing worker")
@@ -46,7 +46,7 @@ def test_live_key_creation_asks_for_the_password(client, alice, org) -> None:  #
     assert not APIKey.objects.exists()
     wrong = client.post(f"/orgs/{org.slug}/keys/new", {**payload, "password": "nope"})
     assert not APIKey.objects.exists() and wrong.status_code == 200
-    ok = client.post(f"/orgs/{org.slug}/keys/new", {**payload, "password": PASSWORD})
+    ok = client.post(f"/orgs/{org.slug}/keys/new", {**payload, "password": PASSWORD}, follow=True)
     assert ok.status_code == 200 and APIKey.objects.filter(environment="live").count() == 1
 
 
@@ -96,7 +96,7 @@ def test_a_key_of_another_team_is_404_even_inside_your_own_team(client, charlie,
 def test_roll_reveals_the_successor_once(client, alice, org, make_key) -> None:  # type: ignore[no-untyped-def]
     key, old_plain = make_key()
     login(client, alice)
-    response = client.post(f"/orgs/{org.slug}/keys/{key.id}/roll", {"grace": "3600"})
+    response = client.post(f"/orgs/{org.slug}/keys/{key.id}/roll", {"grace": "3600"}, follow=True)
     assert response.status_code == 200 and "no-store" in response["Cache-Control"]
     successor = APIKey.objects.get(predecessor=key)
     assert response.context["plaintext"].startswith(f"ak_live_{successor.id}")

@@ -102,7 +102,7 @@ def test_the_owner_reveals_the_sealed_successor_once_after_reauthenticating(clie
         assert "Confirm your password" in str(next(iter(refused.context["messages"])))
         assert SealedSecret.objects.get(key=successor).is_available
 
-        shown = client.post(f"{base}/reveal", {"password": PASSWORD})
+        shown = client.post(f"{base}/reveal", {"password": PASSWORD}, follow=True)
         assert shown.status_code == 200 and "no-store" in shown["Cache-Control"]
         plaintext = shown.context["plaintext"]
         assert plaintext.encode() in shown.content and key_check(plaintext, ip=None).code is Code.VALID
@@ -120,6 +120,8 @@ def test_viewers_and_outsiders_cannot_reveal(client, alice, make_key, who, statu
     with time_machine.travel(NOW, tick=False) as traveller:
         key, _, successor = _rolled(make_key, alice, traveller, environment="test")
         login(client, request.getfixturevalue(who))
-        response = client.post(f"/orgs/{key.organization.slug}/keys/{successor.id}/reveal", {"password": PASSWORD})
+        response = client.post(
+            f"/orgs/{key.organization.slug}/keys/{successor.id}/reveal", {"password": PASSWORD}, follow=True
+        )
         assert response.status_code == status
         assert SealedSecret.objects.get(key=successor).is_available

@@ -60,9 +60,9 @@ def test_viewers_and_outsiders_cannot_change_anything(client, make_app, org, ver
     app, _ = make_app()
     login(client, {"vera": vera, "charlie": charlie}[who])
     base = f"/orgs/{org.slug}/apps/{app.client_id}"
-    assert client.post(f"/orgs/{org.slug}/apps/new", CREATE).status_code == status
+    assert client.post(f"/orgs/{org.slug}/apps/new", CREATE, follow=True).status_code == status
     assert client.post(f"{base}/edit", {**CREATE, "name": "Hijacked"}).status_code == status
-    assert client.post(f"{base}/rotate-secret", {"grace": "0"}).status_code == status
+    assert client.post(f"{base}/rotate-secret", {"grace": "0"}, follow=True).status_code == status
     assert client.post(f"{base}/delete", {}).status_code == status
     app.refresh_from_db()
     assert app.name == "Acme dashboard" and Application.objects.count() == 1
@@ -78,7 +78,7 @@ def test_anonymous_visitors_are_sent_to_log_in(client, make_app, org) -> None:  
 def test_a_developer_registers_an_app_and_sees_the_secret_once(client, bob, org) -> None:  # type: ignore[no-untyped-def]
     endpoint_events = Message.objects.count()
     login(client, bob)
-    response = client.post(f"/orgs/{org.slug}/apps/new", CREATE)
+    response = client.post(f"/orgs/{org.slug}/apps/new", CREATE, follow=True)
     assert response.status_code == 200, response.content[:400]
     assert "no-store" in response["Cache-Control"]
     app = Application.objects.get()
@@ -103,11 +103,13 @@ def test_a_developer_registers_an_app_and_sees_the_secret_once(client, bob, org)
 
 def test_a_public_app_gets_no_secret_and_cannot_use_client_credentials(client, alice, org) -> None:  # type: ignore[no-untyped-def]
     login(client, alice)
-    refused = client.post(f"/orgs/{org.slug}/apps/new", {**CREATE, "client_type": "public"})
+    refused = client.post(f"/orgs/{org.slug}/apps/new", {**CREATE, "client_type": "public"}, follow=True)
     assert refused.status_code == 200 and b"only confidential apps" in refused.content
     assert not Application.objects.exists()
     ok = client.post(
-        f"/orgs/{org.slug}/apps/new", {**CREATE, "client_type": "public", "grant_types": ["authorization-code"]}
+        f"/orgs/{org.slug}/apps/new",
+        {**CREATE, "client_type": "public", "grant_types": ["authorization-code"]},
+        follow=True,
     )
     assert ok.status_code == 200 and ok.context["secret"] is None
     app = Application.objects.get()
@@ -119,7 +121,7 @@ def test_creating_a_confidential_app_asks_for_the_password(client, alice, org) -
     refused = client.post(f"/orgs/{org.slug}/apps/new", CREATE)
     assert refused.status_code == 200 and b"Confirm your password" in refused.content
     assert not Application.objects.exists()
-    ok = client.post(f"/orgs/{org.slug}/apps/new", {**CREATE, "password": PASSWORD})
+    ok = client.post(f"/orgs/{org.slug}/apps/new", {**CREATE, "password": PASSWORD}, follow=True)
     assert ok.status_code == 200 and Application.objects.count() == 1
 
 
@@ -160,7 +162,7 @@ def test_redirect_uris_are_validated(client, alice, org, uris, message) -> None:
 )
 def test_bad_input_gets_a_form_error_never_a_500(client, alice, org, payload) -> None:  # type: ignore[no-untyped-def]
     login(client, alice)
-    response = client.post(f"/orgs/{org.slug}/apps/new", {**CREATE, **payload})
+    response = client.post(f"/orgs/{org.slug}/apps/new", {**CREATE, **payload}, follow=True)
     assert response.status_code == 200
     assert b"<script>alert(1)</script>" not in response.content
 
@@ -186,7 +188,7 @@ def test_editing_changes_the_app_and_is_audited(client, alice, make_app, org) ->
 def test_rotating_the_secret_shows_the_new_one_once(client, alice, make_app, org) -> None:  # type: ignore[no-untyped-def]
     app, old = make_app()
     login(client, alice)
-    response = client.post(f"/orgs/{org.slug}/apps/{app.client_id}/rotate-secret", {"grace": "3600"})
+    response = client.post(f"/orgs/{org.slug}/apps/{app.client_id}/rotate-secret", {"grace": "3600"}, follow=True)
     assert response.status_code == 200 and "no-store" in response["Cache-Control"]
     new = response.context["secret"]
     app.refresh_from_db()

@@ -476,8 +476,24 @@
     });
   }
 
+  /* ---- Error summary: focus it on load; its links focus their field ------------------------- */
+  function initErrorSummary() {
+    var summary = document.querySelector("[data-error-summary]");
+    if (!summary) return;
+    summary.focus();
+    all("[data-focus-field]", summary).forEach(function (link) {
+      link.addEventListener("click", function (ev) {
+        var field = document.getElementById(link.getAttribute("href").slice(1));
+        if (!field) return;
+        ev.preventDefault();
+        field.focus();
+        field.scrollIntoView({ block: "center" });
+      });
+    });
+  }
+
   ready(function () {
-    var features = [initNav, initDropdowns, initFlashes, initCopy, initShowIf, initCloseWithJs, initConfirm, initCharts];
+    var features = [initNav, initDropdowns, initFlashes, initCopy, initShowIf, initCloseWithJs, initConfirm, initCharts, initErrorSummary];
     features.forEach(function (feature) {
       try { feature(); } catch (e) { if (window.console) window.console.error(e); }
     });

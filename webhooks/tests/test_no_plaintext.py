@@ -42,9 +42,11 @@ def test_no_table_or_log_holds_a_webhook_secret(api, client, alice, org, make_en
     rotated = api.post(f"/api/v1/webhooks/endpoints/{created['id']}/secret/rotate", {}, format="json").json()
     secrets.append(rotated["secret"])
     login(client, alice)
-    portal = client.post(f"/orgs/{org.slug}/webhooks/new", {"url": receiver.url("/portal"), "all_events": "on"})
-    secrets.append(portal.context["secrets"][0].secret)
-    client.post(f"/orgs/{org.slug}/webhooks/{endpoint.id}/secret", {})  # a reveal is audited, not stored
+    portal = client.post(
+        f"/orgs/{org.slug}/webhooks/new", {"url": receiver.url("/portal"), "all_events": "on"}, follow=True
+    )
+    secrets.append(portal.context["secrets"][0]["secret"])
+    client.post(f"/orgs/{org.slug}/webhooks/{endpoint.id}/secret", {}, follow=True)  # a reveal is audited, not stored
     # Deliver, retry and fail, so attempts, errors and response bodies are written too.
     receiver.respond(Reply(500, body=b"echo"), path="/hook")
     key_create(organization=org, actor=alice, name="svc", scopes=["orders:read"])

@@ -30,7 +30,7 @@ def create_payload(receiver, **overrides):  # type: ignore[no-untyped-def]
 def test_a_developer_registers_an_endpoint_and_sees_the_secret_on_a_no_store_page(client, bob, org, receiver) -> None:  # type: ignore[no-untyped-def]
     login(client, bob)
     assert client.get(f"/orgs/{org.slug}/webhooks/new").status_code == 200
-    response = client.post(f"/orgs/{org.slug}/webhooks/new", create_payload(receiver))
+    response = client.post(f"/orgs/{org.slug}/webhooks/new", create_payload(receiver), follow=True)
     assert response.status_code == 200
     assert "no-store" in response["Cache-Control"]
     endpoint = Endpoint.objects.get()
@@ -45,7 +45,7 @@ def test_a_developer_registers_an_endpoint_and_sees_the_secret_on_a_no_store_pag
 
 def test_every_event_type_can_be_chosen_with_one_box(client, alice, org, receiver) -> None:  # type: ignore[no-untyped-def]
     login(client, alice)
-    client.post(f"/orgs/{org.slug}/webhooks/new", create_payload(receiver, all_events="on"))
+    client.post(f"/orgs/{org.slug}/webhooks/new", create_payload(receiver, all_events="on"), follow=True)
     assert Endpoint.objects.get().event_types == []
 
 
@@ -54,7 +54,7 @@ def test_registering_an_endpoint_asks_for_the_password_outside_sudo_mode(client,
     refused = client.post(f"/orgs/{org.slug}/webhooks/new", create_payload(receiver))
     assert refused.status_code == 200 and b"Confirm your password" in refused.content
     assert not Endpoint.objects.exists()
-    ok = client.post(f"/orgs/{org.slug}/webhooks/new", create_payload(receiver, password=PASSWORD))
+    ok = client.post(f"/orgs/{org.slug}/webhooks/new", create_payload(receiver, password=PASSWORD), follow=True)
     assert ok.status_code == 200 and Endpoint.objects.count() == 1
 
 
@@ -71,7 +71,7 @@ def test_the_create_form_explains_what_is_wrong(settings, client, alice, org, re
         ({"url": "https://exa mple.com/hook"}, b"valid http or https URL"),
     ]
     for overrides, message in cases:
-        response = client.post(f"/orgs/{org.slug}/webhooks/new", create_payload(receiver, **overrides))
+        response = client.post(f"/orgs/{org.slug}/webhooks/new", create_payload(receiver, **overrides), follow=True)
         assert response.status_code == 200, overrides
         assert message in response.content, overrides
     assert not Endpoint.objects.exists()
@@ -86,7 +86,7 @@ def test_revealing_the_secret_needs_a_fresh_password_and_is_never_cached(client,
     assert secret.encode() not in refused.content and b"Confirm your password" in refused.content
     wrong = client.post(f"/orgs/{org.slug}/webhooks/{endpoint.id}/secret", {"password": "nope"})
     assert wrong.status_code == 302
-    shown = client.post(f"/orgs/{org.slug}/webhooks/{endpoint.id}/secret", {"password": PASSWORD})
+    shown = client.post(f"/orgs/{org.slug}/webhooks/{endpoint.id}/secret", {"password": PASSWORD}, follow=True)
     assert shown.status_code == 200 and secret.encode() in shown.content
     assert "no-store" in shown["Cache-Control"]
     assert AuditEvent.objects.filter(action="webhook.secret_revealed", actor=alice).count() == 1
@@ -98,7 +98,7 @@ def test_rotating_from_the_portal_shows_the_new_secret_and_keeps_the_old_signing
 ) -> None:  # type: ignore[no-untyped-def]
     endpoint, old = make_endpoint()
     login(client, alice)
-    response = client.post(f"/orgs/{org.slug}/webhooks/{endpoint.id}/rotate", {"grace": "86400"})
+    response = client.post(f"/orgs/{org.slug}/webhooks/{endpoint.id}/rotate", {"grace": "86400"}, follow=True)
     assert response.status_code == 200 and "no-store" in response["Cache-Control"]
     new, still_old = endpoint_secrets(endpoint)
     assert still_old == old and new.encode() in response.content and old.encode() not in response.content
