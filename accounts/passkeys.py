@@ -10,7 +10,6 @@ Challenges live in the session (one per purpose) and are consumed by the first v
 from __future__ import annotations
 
 import hashlib
-import json
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -38,6 +37,7 @@ from webauthn.helpers.structs import (
 
 from accounts.models import Passkey, User
 from audit.services import audit_record
+from lib import jsonlimit
 
 CHALLENGE_SESSION_KEY = "webauthn_challenge"
 MAX_PASSKEYS = 10
@@ -75,7 +75,7 @@ def _take_challenge(request: HttpRequest, purpose: str) -> bytes:
 
 def _parse(body: bytes | str) -> dict[str, Any]:
     try:
-        data = json.loads(body)
+        data = jsonlimit.loads(body)
     except (ValueError, TypeError):
         raise ValidationError("The passkey response is not JSON.") from None
     if not isinstance(data, dict) or not isinstance(data.get("id"), str):

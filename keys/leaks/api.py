@@ -12,7 +12,7 @@ from typing import Any
 from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import exceptions, serializers
-from rest_framework.parsers import FormParser, JSONParser
+from rest_framework.parsers import FormParser
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
@@ -23,6 +23,7 @@ from keys.core.leaks import HolderRequest, holder_revoke
 from keys.leaks import github, gitlab
 from keys.leaks.services import scanner_report
 from keys.throttling import PublicRevokeThrottle
+from lib.parsers import DepthLimitedJSONParser
 
 # The one answer of the public revoke, whatever was sent: it must not tell a real credential from a made-up one.
 REVOKE_ANSWER = {
@@ -66,7 +67,7 @@ class PublicRevoke(PublicEndpoint):
     The answer is the same for a real, an unknown and an already-revoked credential.
     """
 
-    parser_classes = [JSONParser, FormParser]
+    parser_classes = [DepthLimitedJSONParser, FormParser]
     throttle_classes = [PublicRevokeThrottle]
 
     @extend_schema(

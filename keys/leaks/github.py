@@ -23,6 +23,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 
+from lib import jsonlimit
+
 SOURCE = "github_secret_scanning"
 
 
@@ -101,7 +103,7 @@ def _text(item: dict[str, Any], name: str, index: int, *, required: bool) -> str
 def parse_reports(body: bytes) -> list[Report]:
     """The report's matches; a ValidationError naming what is wrong with a malformed report."""
     try:
-        data = json.loads(body)
+        data = jsonlimit.loads(body)
     except ValueError:
         raise ValidationError("The report is not JSON.") from None
     if not isinstance(data, list):

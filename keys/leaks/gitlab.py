@@ -8,11 +8,12 @@ secret detection rule that matched (docs/leaks.md gives the rule for our keys).
 from __future__ import annotations
 
 import hmac
-import json
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+
+from lib import jsonlimit
 
 SOURCE = "gitlab_secret_detection"
 RULE_ID = "keyhouse_api_key"
@@ -48,7 +49,7 @@ def check_token(authorization: str | None) -> None:
 def parse_revocations(body: bytes) -> list[Revocation]:
     """The tokens to revoke; a ValidationError for a malformed request or a type we do not revoke."""
     try:
-        data = json.loads(body)
+        data = jsonlimit.loads(body)
     except ValueError:
         raise ValidationError("The request is not JSON.") from None
     if not isinstance(data, list):
