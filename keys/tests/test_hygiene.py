@@ -87,7 +87,7 @@ def test_one_click_fixes_go_through_the_lifecycle_services(client, org, alice, b
     secret.refresh_from_db()
     assert secret.status == KeyStatus.REVOKED and secret.revoked_reason == "hygiene report"
     rolled = client.post(f"/orgs/{org.slug}/keys/{old.id}/roll", {"grace": "86400"})
-    assert rolled.status_code == 200 and APIKey.objects.filter(predecessor=old).exists()
+    assert rolled.status_code == 302 and APIKey.objects.filter(predecessor=old).exists()  # to the reveal page
     # Another team's credential, or a kind that does not exist: 404.
     other, _ = key_create(organization=charlie_org, actor=None, name="Theirs", scopes=["orders:read"])
     assert client.post(f"/orgs/{org.slug}/hygiene/api_key/{other.id}/revoke").status_code == 404
