@@ -1,4 +1,4 @@
-"""accounts 0006 adds the MFA and departure policies: existing teams keep every row, with the defaults
+"""accounts 0005 adds the MFA and departure policies: existing teams keep every row, with the defaults
 (no second factor required, credentials kept), and code from before it can still insert teams."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-BEFORE = [("accounts", "0005_organization_leak_policy")]
+BEFORE = [("accounts", "0004_key_policies_moved_to_keys")]
 
 
 def _migrate(targets):  # type: ignore[no-untyped-def]
