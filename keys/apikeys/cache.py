@@ -199,6 +199,7 @@ class _Listener(threading.Thread):
         self.cache = cache
         self.live_until = 0.0
         self.subscriptions = 0
+        self.client_name = ""
         self._answered = threading.Condition()
         self._answered_ping = 0.0  # when the last answered PING was sent (monotonic)
 
@@ -225,11 +226,9 @@ class _Listener(threading.Thread):
     def _listen(self) -> None:
         staleness = settings.KEYS_CACHE_MAX_STALENESS
         heartbeat = max(0.01, min(0.25, staleness / 4))
+        self.client_name = f"{namespaced('keys-cache')}:{os.getpid()}"  # CLIENT LIST shows whose it is
         client = redis.Redis.from_url(
-            settings.REDIS_URL,
-            socket_timeout=staleness * 2,
-            socket_connect_timeout=2,
-            client_name=f"{namespaced('keys-cache')}:{os.getpid()}",
+            settings.REDIS_URL, socket_timeout=staleness * 2, socket_connect_timeout=2, client_name=self.client_name
         )
         pubsub = client.pubsub()
         try:

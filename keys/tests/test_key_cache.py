@@ -3,7 +3,6 @@ stop working is served from the cache past the bound (keys.apikeys.cache, docs/a
 
 from __future__ import annotations
 
-import os
 from datetime import timedelta
 
 import pytest
@@ -128,12 +127,13 @@ def test_callers_get_a_private_copy(api, warm) -> None:  # type: ignore[no-untyp
 def _kill_listener() -> None:
     """Cut this process's subscription the way a network failure would (only our own connection)."""
     client = get_redis()
-    assert client is not None
-    name = f"{namespaced('keys-cache')}:{os.getpid()}"  # other test runs share the prefix: only ours
+    listener = key_cache._listener
+    assert client is not None and listener is not None and listener.client_name
     entries: list[dict[str, str]] = client.client_list()  # type: ignore[assignment]
-    for entry in entries:
-        if entry.get("name") == name:
-            client.client_kill_filter(_id=entry["id"])
+    ours = [entry["id"] for entry in entries if entry.get("name") == listener.client_name]
+    assert ours, "the listener's connection is not in CLIENT LIST"
+    for client_id in ours:
+        client.client_kill_filter(_id=client_id)
 
 
 @pytest.mark.redis
@@ -158,5 +158,5 @@ def test_a_lost_subscription_falls_back_to_strict_until_resubscribed(api, warm) 
     APIKey.objects.filter(pk=key.pk).update(status="disabled")  # published while we could not hear it
     # Until the listener is back and has dropped every entry, the database decides.
     assert key_cache.caught_up(timeout=10)
-    assert stats()["resubscriptions"] == subscriptions + 1
+    assert stats()["resubscriptions"] > subscriptions
     assert api.get("/orders", HTTP_X_API_KEY=plaintext).status_code == 401
