@@ -26,9 +26,11 @@ class KeysConfig(AppConfig):
 
         register(check_job_settings, "keys", deploy=False)
 
-        from keys.apikeys import invalidation
+        from keys.apikeys import cache, invalidation
+        from lib import metrics
 
         invalidation.connect()
+        metrics.register_stats_provider("keys", cache.event_counts)
         from keys.apikeys import leaks as key_leaks
         from keys.core.leaks import register_holder_revoker
         from keys.signing import leaks as signing_leaks

@@ -163,6 +163,8 @@ def sync_stats(*, force: bool = False) -> None:
         _stats_next = now + STATS_SYNC_SECONDS
         for cache, provider in _stats_providers.items():
             for stat, value in provider().items():
+                if not isinstance(value, int | float):
+                    continue  # a mode or a label, not a count
                 event = _STATS_EVENTS.get(stat, stat)
                 before = _stats_seen.get((cache, event), 0)
                 if value > before:

@@ -163,6 +163,21 @@ def test_stats_providers_become_cache_counters() -> None:
         metrics._stats_providers.pop("test-cache")
 
 
+def test_the_key_cache_counts_reach_the_metrics(make_key) -> None:  # type: ignore[no-untyped-def]
+    from keys.apikeys.cache import key_cache
+
+    _, plaintext = make_key()
+    assert key_cache.caught_up()
+    metrics.sync_stats(force=True)
+    hits, misses = (sample("keyhouse_cache_events_total", cache="keys", event=e) for e in ("hit", "miss"))
+    client = key_client(plaintext)
+    for _ in range(3):
+        assert client.get("/api/v1/whoami").status_code == 200
+    metrics.sync_stats(force=True)
+    assert sample("keyhouse_cache_events_total", cache="keys", event="miss") >= misses + 1
+    assert sample("keyhouse_cache_events_total", cache="keys", event="hit") >= hits + 2
+
+
 def test_celery_task_durations_are_recorded(eager_celery: None) -> None:
     from webhooks.tasks import sweep
 

@@ -276,6 +276,15 @@ def stats() -> dict[str, Any]:
     return key_cache.stats()
 
 
+COUNTERS = ("hits", "misses", "invalidations", "strict_fallbacks", "resubscriptions")
+
+
+def event_counts() -> dict[str, int]:
+    """The cumulative counters alone (lib.metrics exports them as keyhouse_cache_events_total{cache="keys"})."""
+    current = key_cache.stats()
+    return {name: current[name] for name in COUNTERS}
+
+
 # --- publishing ------------------------------------------------------------------------------------
 
 
