@@ -156,7 +156,12 @@ def test_a_lost_subscription_falls_back_to_strict_until_resubscribed(api, warm) 
     subscriptions = stats()["resubscriptions"]
     _kill_listener()
     APIKey.objects.filter(pk=key.pk).update(status="disabled")  # published while we could not hear it
-    # Until the listener is back and has dropped every entry, the database decides.
-    assert key_cache.caught_up(timeout=10)
+    # Until the listener is back and has dropped every entry, the database decides. A PONG already in
+    # flight when the connection was cut can still be read first, so wait (heartbeat by heartbeat, on
+    # the listener's condition, not a sleep) until the new subscription is confirmed.
+    for _ in range(40):
+        assert key_cache.caught_up(timeout=10)
+        if stats()["resubscriptions"] > subscriptions:
+            break
     assert stats()["resubscriptions"] > subscriptions
     assert api.get("/orders", HTTP_X_API_KEY=plaintext).status_code == 401
