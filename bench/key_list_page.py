@@ -23,30 +23,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import platform_env, recreate_database  # noqa: E402
+
 DB_NAME = "kh_bench_key_list"
-PG_URL = "postgres://postgres@127.0.0.1:5432"
-ENV = {
-    "DJANGO_SETTINGS_MODULE": "config.settings",
-    "DJANGO_DEBUG": "0",
-    "DJANGO_SECRET_KEY": "bench",
-    "KEYS_PEPPERS": "1:bench-pepper-0123456789",
-    "ENCRYPTION_KEYS": "b1:YmVuY2gtd2ViaG9vay1lbmNyeXB0aW9uLWtleS0wMDE=",
-    "SECURE_SSL_REDIRECT": "0",
-    "DJANGO_ALLOWED_HOSTS": "testserver",
-    "DATABASE_URL": f"{PG_URL}/{DB_NAME}",
-    "DATABASE_CONN_MAX_AGE": "600",
-    "LOG_LEVEL": "WARNING",
-    "STATIC_MANIFEST": "0",
-}
-
-
-def recreate_database(*, create: bool) -> None:
-    import psycopg
-
-    with psycopg.connect(f"{PG_URL}/postgres", autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-        if create:
-            conn.execute(f"CREATE DATABASE {DB_NAME}")
+ENV = platform_env(DB_NAME, DJANGO_ALLOWED_HOSTS="testserver", DATABASE_CONN_MAX_AGE="600", STATIC_MANIFEST="0")
 
 
 def team(email: str, keys: int, start: int, rng: random.Random):  # type: ignore[no-untyped-def]
@@ -91,7 +71,7 @@ def main() -> None:
     args = parser.parse_args()
 
     os.environ.update(ENV)
-    recreate_database(create=True)
+    recreate_database(DB_NAME, create=True)
     try:
         import django
 
@@ -129,7 +109,7 @@ def main() -> None:
         from django.db import connections
 
         connections.close_all()
-        recreate_database(create=False)
+        recreate_database(DB_NAME, create=False)
 
 
 if __name__ == "__main__":
