@@ -48,8 +48,6 @@ PLATFORM_ENV = platform_env(
     redis_prefix=REDIS_PREFIX,
     DJANGO_SETTINGS_MODULE="bench.kit_settings",
     STATIC_MANIFEST="0",
-    DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost,testserver",
-    DATABASE_CONN_MAX_AGE="600",
     # The company API verifies every request of the cold run through one key: its own throttle must not be what we measure.
     VERIFY_RATE="100000000/min",
 )

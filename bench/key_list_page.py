@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 from bench.common import platform_env, recreate_database  # noqa: E402
 
 DB_NAME = "kh_bench_key_list"
-ENV = platform_env(DB_NAME, DJANGO_ALLOWED_HOSTS="testserver", DATABASE_CONN_MAX_AGE="600", STATIC_MANIFEST="0")
+ENV = platform_env(DB_NAME, STATIC_MANIFEST="0")
 
 
 def team(email: str, keys: int, start: int, rng: random.Random):  # type: ignore[no-untyped-def]

@@ -45,8 +45,6 @@ def env(key_file: str) -> dict[str, str]:
         DB_NAME,
         redis_url=REDIS_URL,
         redis_prefix=REDIS_PREFIX,
-        DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost,testserver",
-        DATABASE_CONN_MAX_AGE="600",
         OIDC_RSA_PRIVATE_KEY_FILE=key_file,
         # Sequential requests from one address: the per-IP limit must not be what we measure.
         OAUTH_TOKEN_RATE_PER_MINUTE="1000000000",

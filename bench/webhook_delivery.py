@@ -36,7 +36,6 @@ ENV = platform_env(
     DB_NAME,
     redis_url=REDIS_URL,
     redis_prefix=REDIS_PREFIX,
-    DATABASE_CONN_MAX_AGE="600",
     WEBHOOK_ALLOW_LOOPBACK="1",
     WEBHOOK_REQUIRE_HTTPS="0",
     CELERY_TASK_ALWAYS_EAGER="0",

@@ -25,7 +25,7 @@ def log_in(page: Page, email: str) -> None:
     page.goto("/login/")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("button", name="Log in", exact=True).click()
     expect(page).not_to_have_url("/login/")
 
 

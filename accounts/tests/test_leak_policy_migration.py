@@ -12,8 +12,7 @@ BEFORE = [("accounts", "0004_key_policies_moved_to_keys")]
 
 @pytest.mark.django_db(transaction=True)
 def test_existing_teams_get_the_revoke_policy() -> None:
-    with migrated_to(BEFORE) as executor:
-        old = executor.loader.project_state(BEFORE).apps
+    with migrated_to(BEFORE) as old:
         old.get_model("accounts", "Organization").objects.create(name="Acme", slug="acme")
     org = Organization.objects.get(slug="acme")
     assert (org.name, org.leak_policy) == ("Acme", LeakPolicy.REVOKE)

@@ -12,8 +12,7 @@ BEFORE = [("accounts", "0005_organization_leak_policy")]
 
 @pytest.mark.django_db(transaction=True)
 def test_existing_teams_get_the_defaults_and_old_code_still_inserts() -> None:
-    with migrated_to(BEFORE) as executor:
-        old = executor.loader.project_state(BEFORE).apps
+    with migrated_to(BEFORE) as old:
         old.get_model("accounts", "Organization").objects.create(name="Acme", slug="acme")
         new = apps_at(latest())
         # A writer that predates the fields (the historical model) still inserts: the database has defaults.

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
-from django.db.migrations.executor import MigrationExecutor
+from django.apps.registry import Apps
 
 from lib.tests.migrations import apps_at, migrate, migrated_to
 
@@ -17,13 +17,14 @@ SENT = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def old_state(transactional_db: None) -> Iterator[MigrationExecutor]:
-    with migrated_to(OLD) as executor:  # back to the latest state afterwards, for the tests that follow
-        yield executor
+def old_state(transactional_db: None) -> Iterator[Apps]:
+    """The models at OLD; back to the latest state afterwards, for the tests that follow."""
+    with migrated_to(OLD) as old:
+        yield old
 
 
-def test_queued_and_sent_emails_survive_the_move_to_accounts(old_state: MigrationExecutor) -> None:
-    old = old_state.loader.project_state(OLD).apps
+def test_queued_and_sent_emails_survive_the_move_to_accounts(old_state: Apps) -> None:
+    old = old_state
     organization = old.get_model("accounts", "Organization").objects.create(name="Acme", slug="acme")
     notification = old.get_model("keys", "Notification")
     waiting = notification.objects.create(
@@ -71,8 +72,8 @@ def test_queued_and_sent_emails_survive_the_move_to_accounts(old_state: Migratio
     )
 
 
-def test_the_move_can_be_undone_without_losing_rows(old_state: MigrationExecutor) -> None:
-    old = old_state.loader.project_state(OLD).apps
+def test_the_move_can_be_undone_without_losing_rows(old_state: Apps) -> None:
+    old = old_state
     old.get_model("keys", "Notification").objects.create(template="key_rotated", recipients=["a@example.com"])
     migrate(NEW)
     back = apps_at(OLD)

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
+from django.apps.registry import Apps
 from django.db import IntegrityError, transaction
-from django.db.migrations.executor import MigrationExecutor
 
 from lib.tests.migrations import apps_at, migrated_to
 
@@ -19,9 +19,10 @@ LATER = datetime(2036, 1, 1, tzinfo=UTC)
 
 
 @pytest.fixture
-def old_state(transactional_db: None) -> Iterator[MigrationExecutor]:
-    with migrated_to(OLD) as executor:  # back to the latest state afterwards, for the tests that follow
-        yield executor
+def old_state(transactional_db: None) -> Iterator[Apps]:
+    """The models at OLD; back to the latest state afterwards, for the tests that follow."""
+    with migrated_to(OLD) as old:
+        yield old
 
 
 def _ca(model, org, ident: str, thumbprint: str):  # type: ignore[no-untyped-def]
@@ -47,8 +48,8 @@ def _pinned(model, org, ident: str, thumbprint: str):  # type: ignore[no-untyped
     )
 
 
-def test_rows_survive_and_uniqueness_becomes_per_organization(old_state: MigrationExecutor) -> None:
-    old = old_state.loader.project_state(OLD).apps
+def test_rows_survive_and_uniqueness_becomes_per_organization(old_state: Apps) -> None:
+    old = old_state
     org_model = old.get_model("accounts", "Organization")
     acme = org_model.objects.create(name="Acme", slug="acme")
     umbrella = org_model.objects.create(name="Umbrella", slug="umbrella")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from django.db.migrations.executor import MigrationExecutor
+from django.apps.registry import Apps
 
 from lib.tests.migrations import apps_at, migrate, migrated_to
 
@@ -15,9 +15,10 @@ NEW = [("keys", "0007_credential_policy"), ("accounts", "0004_key_policies_moved
 
 
 @pytest.fixture
-def old_state(transactional_db: None) -> Iterator[MigrationExecutor]:
-    with migrated_to(OLD) as executor:  # back to the latest state afterwards, for the tests that follow
-        yield executor
+def old_state(transactional_db: None) -> Iterator[Apps]:
+    """The models at OLD; back to the latest state afterwards, for the tests that follow."""
+    with migrated_to(OLD) as old:
+        yield old
 
 
 def _teams(apps):  # type: ignore[no-untyped-def]
@@ -30,8 +31,8 @@ def _teams(apps):  # type: ignore[no-untyped-def]
     return strict, expiry_only, relaxed
 
 
-def test_every_team_policy_survives_the_move_to_keys(old_state: MigrationExecutor) -> None:
-    strict, expiry_only, relaxed = _teams(old_state.loader.project_state(OLD).apps)
+def test_every_team_policy_survives_the_move_to_keys(old_state: Apps) -> None:
+    strict, expiry_only, relaxed = _teams(old_state)
     new = apps_at(NEW)
     rows = {
         row.organization_id: (row.max_lifetime_days, row.max_age_days, row.require_live_expiry)
@@ -42,8 +43,8 @@ def test_every_team_policy_survives_the_move_to_keys(old_state: MigrationExecuto
     assert "max_key_lifetime_days" not in fields and relaxed.pk not in rows
 
 
-def test_the_move_can_be_undone_without_losing_a_policy(old_state: MigrationExecutor) -> None:
-    strict, expiry_only, _ = _teams(old_state.loader.project_state(OLD).apps)
+def test_the_move_can_be_undone_without_losing_a_policy(old_state: Apps) -> None:
+    strict, expiry_only, _ = _teams(old_state)
     migrate(NEW)
     back = apps_at(OLD)
     organization = back.get_model("accounts", "Organization")

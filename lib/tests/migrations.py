@@ -38,10 +38,11 @@ def apps_at(targets: Targets, state: Targets | None = None) -> Apps:
 
 
 @contextmanager
-def migrated_to(targets: Targets) -> Iterator[MigrationExecutor]:
-    """The database at `targets` for the block, then back at the latest migrations whatever happened."""
+def migrated_to(targets: Targets) -> Iterator[Apps]:
+    """The database at `targets` for the block, with the historical models of that state; then back at the
+    latest migrations whatever happened."""
     back = latest()
     try:
-        yield migrate(targets)
+        yield apps_at(targets)
     finally:
         migrate(back)
