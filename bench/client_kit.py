@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 OUT = ROOT / "bench" / "out"
 
 from bench.auth_throughput import IP, Load, Variant, free_port, run_wrk, seed_ours, status_of, wrk_script  # noqa: E402
-from bench.common import clear_redis, platform_env, recreate_database, redis_url  # noqa: E402
+from bench.common import clear_redis, platform_env, recreate_database, redis_url, signed_up, start_django  # noqa: E402
 
 DB_NAME = "kh_bench_kit"
 REDIS_URL = redis_url(3)
@@ -122,20 +122,11 @@ def main() -> None:
     OUT.mkdir(exist_ok=True)
     recreate_database(DB_NAME, create=True)
     try:
-        import django
-
-        django.setup()
-        from django.core.management import call_command
-
-        from accounts.models import Membership
-        from accounts.services import user_signup
+        start_django()
         from keys.apikeys.verification import key_check
         from keys.services import key_create
 
-        print(f"cores: {os.cpu_count()}, load average before: {os.getloadavg()}")
-        call_command("migrate", verbosity=0)
-        user = user_signup(email="bench@example.com", password="bench-password-0123", name="Bench")
-        org = Membership.objects.get(user=user).organization
+        user, org = signed_up()
         sample = seed_ours(org, 0, args.keys * 10, random.Random(11))[: args.keys]
         _, verifier = key_create(organization=org, actor=user, name="Company API", scopes=["keys:verify"])
         bearer = [f"Bearer {raw}" for raw in sample]

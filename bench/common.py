@@ -1,8 +1,10 @@
 """What the bench scripts share: the platform's environment, a throw-away PostgreSQL database, Redis clean-up, timing.
 
 One copy here so that every script measures under the same settings (same pepper, same keyring, same
-logging), and a fix to the set-up reaches all of them. auth_throughput.py, revocation_delay.py and
-ratelimit_accuracy.py repeat `platform_env` / `recreate_database` / `clear_redis` and can switch to them.
+logging), and a fix to the set-up reaches all of them. Not yet used by auth_throughput.py, revocation_delay.py
+and ratelimit_accuracy.py, which still carry their own copies: their BASE_ENV / ENV fit `platform_env`, their
+`recreate_database` and `clear_redis` (a flush, or a prefix scan) fit the ones here, and the setup-migrate-signup
+start of revocation_delay.py / ratelimit_accuracy.py fits `start_django` + `signed_up`.
 """
 
 from __future__ import annotations
@@ -78,3 +80,23 @@ def best_of(runs: int, fn: Callable[[int], Any]) -> float:
         fn(run)
         times.append(time.perf_counter() - start)
     return min(times)
+
+
+def start_django() -> None:
+    """django.setup() under the environment set, and migrate its (fresh) database; prints the machine first."""
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    print(f"cores: {os.cpu_count()}, load average before: {os.getloadavg()}")
+    call_command("migrate", verbosity=0)
+
+
+def signed_up(email: str = "bench@example.com") -> tuple[Any, Any]:
+    """A user signed up as in the portal (`user_signup`), and the team that came with it."""
+    from accounts.models import Membership
+    from accounts.services import user_signup
+
+    user = user_signup(email=email, password="bench-password-0123", name="Bench")
+    return user, Membership.objects.get(user=user).organization

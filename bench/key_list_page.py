@@ -23,19 +23,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import platform_env, recreate_database  # noqa: E402
+from bench.common import platform_env, recreate_database, signed_up, start_django  # noqa: E402
 
 DB_NAME = "kh_bench_key_list"
 ENV = platform_env(DB_NAME, STATIC_MANIFEST="0")
 
 
 def team(email: str, keys: int, start: int, rng: random.Random):  # type: ignore[no-untyped-def]
-    from accounts.models import Membership
-    from accounts.services import user_signup
     from bench.auth_throughput import seed_ours
 
-    user = user_signup(email=email, password="bench-password-0123", name="Bench")
-    org = Membership.objects.get(user=user).organization
+    user, org = signed_up(email)
     seed_ours(org, start, start + keys, rng)
     return user, org
 
@@ -73,14 +70,9 @@ def main() -> None:
     os.environ.update(ENV)
     recreate_database(DB_NAME, create=True)
     try:
-        import django
-
-        django.setup()
-        from django.core.management import call_command
+        start_django()
         from django.test import Client
 
-        print(f"cores: {os.cpu_count()}, load average before: {os.getloadavg()}")
-        call_command("migrate", verbosity=0)
         rng = random.Random(7)
         small_user, small = team("small@example.com", 100, 0, rng)
         big_user, big = team("big@example.com", args.keys, 1_000, rng)

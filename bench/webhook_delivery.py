@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 OUT = ROOT / "bench" / "out"
 
-from bench.common import clear_redis, platform_env, recreate_database, redis_url  # noqa: E402
+from bench.common import clear_redis, platform_env, recreate_database, redis_url, signed_up, start_django  # noqa: E402
 
 DB_NAME = "kh_bench_webhooks"
 REDIS_URL = redis_url(3)
@@ -124,20 +124,11 @@ def main() -> None:
     clear_redis(REDIS_URL)
     worker = None
     try:
-        import django
-
-        django.setup()
-        from django.core.management import call_command
-
-        from accounts.models import Membership
-        from accounts.services import user_signup
+        start_django()
         from webhooks.models import Delivery, DeliveryStatus
         from webhooks.services import endpoint_create
 
-        print(f"cores: {os.cpu_count()}, load average before: {os.getloadavg()}")
-        call_command("migrate", verbosity=0)
-        user = user_signup(email="bench@example.com", password="bench-password-0123", name="Bench")
-        org = Membership.objects.get(user=user).organization
+        user, org = signed_up()
         receiver = Receiver()
         _, secret = endpoint_create(organization=org, actor=user, url=receiver.url, event_types=["key.updated"])
 
