@@ -28,30 +28,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.common import platform_env, recreate_database  # noqa: E402
+
 DB_NAME = "keyhouse_bench_anomaly"
-PG_URL = "postgres://postgres@127.0.0.1:5432"
-ENV = {
-    "DJANGO_SETTINGS_MODULE": "config.settings",
-    "DJANGO_DEBUG": "0",
-    "DJANGO_SECRET_KEY": "bench",
-    "KEYS_PEPPERS": "1:bench-pepper-0123456789",
-    "ENCRYPTION_KEYS": "b1:YmVuY2gtd2ViaG9vay1lbmNyeXB0aW9uLWtleS0wMDE=",
-    "SECURE_SSL_REDIRECT": "0",
-    "DATABASE_URL": f"{PG_URL}/{DB_NAME}",
-    "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
-    "CELERY_TASK_ALWAYS_EAGER": "0",
-    "LOG_LEVEL": "WARNING",
-}
+ENV = platform_env(DB_NAME, EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend", CELERY_TASK_ALWAYS_EAGER="0")
 SPIKES, BURSTS, NEW_NETS, BLOCKED = 100, 50, 40, 20
-
-
-def recreate_database(*, create: bool) -> None:
-    import psycopg
-
-    with psycopg.connect(f"{PG_URL}/postgres", autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-        if create:
-            conn.execute(f"CREATE DATABASE {DB_NAME}")
 
 
 def timed(label: str, fn, *args, **kwargs):  # type: ignore[no-untyped-def]
@@ -156,7 +139,7 @@ def main() -> None:
 
     os.environ.update(ENV)
     sys.path.insert(0, str(ROOT))
-    recreate_database(create=True)
+    recreate_database(DB_NAME, create=True)
     try:
         import django
 
@@ -217,7 +200,7 @@ def main() -> None:
 
         connections.close_all()
         if not args.keep:
-            recreate_database(create=False)
+            recreate_database(DB_NAME, create=False)
 
 
 if __name__ == "__main__":

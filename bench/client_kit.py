@@ -37,46 +37,20 @@ sys.path.insert(0, str(ROOT))
 OUT = ROOT / "bench" / "out"
 
 from bench.auth_throughput import IP, Load, Variant, free_port, run_wrk, seed_ours, status_of, wrk_script  # noqa: E402
+from bench.common import clear_redis, platform_env, recreate_database, redis_url, signed_up, start_django  # noqa: E402
 
 DB_NAME = "kh_bench_kit"
-PG_URL = "postgres://postgres@127.0.0.1:5432"
-REDIS_URL = "redis://127.0.0.1:6379/3"
+REDIS_URL = redis_url(3)
 REDIS_PREFIX = "khkitbench"
-PLATFORM_ENV = {
-    "DJANGO_SETTINGS_MODULE": "bench.kit_settings",
-    "STATIC_MANIFEST": "0",
-    "DJANGO_DEBUG": "0",
-    "DJANGO_SECRET_KEY": "bench",
-    "KEYS_PEPPERS": "1:bench-pepper-0123456789",
-    "ENCRYPTION_KEYS": "b1:YmVuY2gtd2ViaG9vay1lbmNyeXB0aW9uLWtleS0wMDE=",
-    "SECURE_SSL_REDIRECT": "0",
-    "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
-    "DATABASE_URL": f"{PG_URL}/{DB_NAME}",
-    "DATABASE_CONN_MAX_AGE": "600",
-    "REDIS_URL": REDIS_URL,
-    "CACHE_KEY_PREFIX": REDIS_PREFIX,
-    "LOG_LEVEL": "WARNING",
+PLATFORM_ENV = platform_env(
+    DB_NAME,
+    redis_url=REDIS_URL,
+    redis_prefix=REDIS_PREFIX,
+    DJANGO_SETTINGS_MODULE="bench.kit_settings",
+    STATIC_MANIFEST="0",
     # The company API verifies every request of the cold run through one key: its own throttle must not be what we measure.
-    "VERIFY_RATE": "100000000/min",
-}
-
-
-def recreate_database(*, create: bool) -> None:
-    import psycopg
-
-    with psycopg.connect(f"{PG_URL}/postgres", autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-        if create:
-            conn.execute(f"CREATE DATABASE {DB_NAME}")
-
-
-def clear_redis() -> None:
-    import redis
-
-    client = redis.Redis.from_url(REDIS_URL)
-    names = list(client.scan_iter(match=f"{REDIS_PREFIX}:*", count=1000))
-    if names:
-        client.delete(*names)
+    VERIFY_RATE="100000000/min",
+)
 
 
 @contextmanager
@@ -146,22 +120,13 @@ def main() -> None:
 
     os.environ.update(PLATFORM_ENV)
     OUT.mkdir(exist_ok=True)
-    recreate_database(create=True)
+    recreate_database(DB_NAME, create=True)
     try:
-        import django
-
-        django.setup()
-        from django.core.management import call_command
-
-        from accounts.models import Membership
-        from accounts.services import user_signup
+        start_django()
         from keys.apikeys.verification import key_check
         from keys.services import key_create
 
-        print(f"cores: {os.cpu_count()}, load average before: {os.getloadavg()}")
-        call_command("migrate", verbosity=0)
-        user = user_signup(email="bench@example.com", password="bench-password-0123", name="Bench")
-        org = Membership.objects.get(user=user).organization
+        user, org = signed_up()
         sample = seed_ours(org, 0, args.keys * 10, random.Random(11))[: args.keys]
         _, verifier = key_create(organization=org, actor=user, name="Company API", scopes=["keys:verify"])
         bearer = [f"Bearer {raw}" for raw in sample]
@@ -220,8 +185,8 @@ def main() -> None:
         from django.db import connections
 
         connections.close_all()
-        recreate_database(create=False)
-        clear_redis()
+        recreate_database(DB_NAME, create=False)
+        clear_redis(REDIS_URL, REDIS_PREFIX)
 
 
 if __name__ == "__main__":

@@ -23,39 +23,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import platform_env, recreate_database, signed_up, start_django  # noqa: E402
+
 DB_NAME = "kh_bench_key_list"
-PG_URL = "postgres://postgres@127.0.0.1:5432"
-ENV = {
-    "DJANGO_SETTINGS_MODULE": "config.settings",
-    "DJANGO_DEBUG": "0",
-    "DJANGO_SECRET_KEY": "bench",
-    "KEYS_PEPPERS": "1:bench-pepper-0123456789",
-    "ENCRYPTION_KEYS": "b1:YmVuY2gtd2ViaG9vay1lbmNyeXB0aW9uLWtleS0wMDE=",
-    "SECURE_SSL_REDIRECT": "0",
-    "DJANGO_ALLOWED_HOSTS": "testserver",
-    "DATABASE_URL": f"{PG_URL}/{DB_NAME}",
-    "DATABASE_CONN_MAX_AGE": "600",
-    "LOG_LEVEL": "WARNING",
-    "STATIC_MANIFEST": "0",
-}
-
-
-def recreate_database(*, create: bool) -> None:
-    import psycopg
-
-    with psycopg.connect(f"{PG_URL}/postgres", autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-        if create:
-            conn.execute(f"CREATE DATABASE {DB_NAME}")
+ENV = platform_env(DB_NAME, STATIC_MANIFEST="0")
 
 
 def team(email: str, keys: int, start: int, rng: random.Random):  # type: ignore[no-untyped-def]
-    from accounts.models import Membership
-    from accounts.services import user_signup
     from bench.auth_throughput import seed_ours
 
-    user = user_signup(email=email, password="bench-password-0123", name="Bench")
-    org = Membership.objects.get(user=user).organization
+    user, org = signed_up(email)
     seed_ours(org, start, start + keys, rng)
     return user, org
 
@@ -91,16 +68,11 @@ def main() -> None:
     args = parser.parse_args()
 
     os.environ.update(ENV)
-    recreate_database(create=True)
+    recreate_database(DB_NAME, create=True)
     try:
-        import django
-
-        django.setup()
-        from django.core.management import call_command
+        start_django()
         from django.test import Client
 
-        print(f"cores: {os.cpu_count()}, load average before: {os.getloadavg()}")
-        call_command("migrate", verbosity=0)
         rng = random.Random(7)
         small_user, small = team("small@example.com", 100, 0, rng)
         big_user, big = team("big@example.com", args.keys, 1_000, rng)
@@ -129,7 +101,7 @@ def main() -> None:
         from django.db import connections
 
         connections.close_all()
-        recreate_database(create=False)
+        recreate_database(DB_NAME, create=False)
 
 
 if __name__ == "__main__":

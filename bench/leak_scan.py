@@ -25,47 +25,23 @@ import json
 import os
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-PG_URL = "postgres://postgres@127.0.0.1:5432"
+sys.path.insert(0, str(ROOT))
+
+from bench.common import best_of, platform_env, recreate_database  # noqa: E402
+
+LOCMEM_EMAIL = "django.core.mail.backends.locmem.EmailBackend"
 
 
 def environment(database: str, public_keys: str) -> dict[str, str]:
-    return {
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DJANGO_DEBUG": "0",
-        "DJANGO_SECRET_KEY": "bench",
-        "KEYS_PEPPERS": "1:bench-pepper-0123456789",
-        "ENCRYPTION_KEYS": "b1:YmVuY2gtd2ViaG9vay1lbmNyeXB0aW9uLWtleS0wMDE=",
-        "SECURE_SSL_REDIRECT": "0",
-        "DATABASE_URL": f"{PG_URL}/{database}",
-        "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
-        "CELERY_TASK_ALWAYS_EAGER": "0",
-        "LOG_LEVEL": "WARNING",
-        "KEYS_GITHUB_SCANNING_PUBLIC_KEYS": public_keys,
-    }
-
-
-def recreate_database(database: str, *, create: bool) -> None:
-    import psycopg
-
-    with psycopg.connect(f"{PG_URL}/postgres", autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
-        if create:
-            conn.execute(f"CREATE DATABASE {database}")
-
-
-def best_of(runs: int, fn: Callable[[int], Any]) -> float:
-    """The fastest of `runs` calls of fn(run), in seconds."""
-    times = []
-    for run in range(runs):
-        start = time.perf_counter()
-        fn(run)
-        times.append(time.perf_counter() - start)
-    return min(times)
+    return platform_env(
+        database,
+        EMAIL_BACKEND=LOCMEM_EMAIL,
+        CELERY_TASK_ALWAYS_EAGER="0",
+        KEYS_GITHUB_SCANNING_PUBLIC_KEYS=public_keys,
+    )
 
 
 def seed(keys: int) -> list[str]:
@@ -105,7 +81,6 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     args = parser.parse_args()
 
-    sys.path.insert(0, str(ROOT))
     from keys.tests.scanning import Signer, github_document, made_up_key, report
 
     signer = Signer.make("bench-key")

@@ -31,32 +31,24 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import PG_URL, platform_env, redis_url  # noqa: E402
+
 DB_NAME = "kh_oauth_bench"
-PG_URL = "postgres://postgres@127.0.0.1:5432"
-REDIS_URL = "redis://127.0.0.1:6379/6"
+REDIS_URL = redis_url(6)
 REDIS_PREFIX = "khoauthbench"
 PORTS = range(18500, 18600)
 
 
 def env(key_file: str) -> dict[str, str]:
-    return {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "KEYS_", "OAUTH", "OIDC_"))},
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DJANGO_DEBUG": "0",
-        "DJANGO_SECRET_KEY": "bench-secret-key",
-        "KEYS_PEPPERS": "1:bench-pepper-0123456789",
-        "ENCRYPTION_KEYS": "b1:YmVuY2gtd2ViaG9vay1lbmNyeXB0aW9uLWtleS0wMDE=",
-        "SECURE_SSL_REDIRECT": "0",
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
-        "DATABASE_URL": f"{PG_URL}/{DB_NAME}",
-        "DATABASE_CONN_MAX_AGE": "600",
-        "REDIS_URL": REDIS_URL,
-        "CACHE_KEY_PREFIX": REDIS_PREFIX,
-        "LOG_LEVEL": "WARNING",
-        "OIDC_RSA_PRIVATE_KEY_FILE": key_file,
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "KEYS_", "OAUTH", "OIDC_"))}
+    return inherited | platform_env(
+        DB_NAME,
+        redis_url=REDIS_URL,
+        redis_prefix=REDIS_PREFIX,
+        OIDC_RSA_PRIVATE_KEY_FILE=key_file,
         # Sequential requests from one address: the per-IP limit must not be what we measure.
-        "OAUTH_TOKEN_RATE_PER_MINUTE": "1000000000",
-    }
+        OAUTH_TOKEN_RATE_PER_MINUTE="1000000000",
+    )
 
 
 def psql(sql: str) -> None:
@@ -86,6 +78,7 @@ print("CREDS", app.client_id, secret)
 """
 
 PARTS = """
+import timeit
 from django.contrib.auth.hashers import check_password, make_password
 from django.db import connection
 from django.test import Client

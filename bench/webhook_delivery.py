@@ -27,26 +27,19 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 OUT = ROOT / "bench" / "out"
 
+from bench.common import clear_redis, platform_env, recreate_database, redis_url, signed_up, start_django  # noqa: E402
+
 DB_NAME = "kh_bench_webhooks"
-PG_URL = "postgres://postgres@127.0.0.1:5432"
-REDIS_URL = "redis://127.0.0.1:6379/3"
+REDIS_URL = redis_url(3)
 REDIS_PREFIX = "khwebhookbench"
-ENV = {
-    "DJANGO_SETTINGS_MODULE": "config.settings",
-    "DJANGO_DEBUG": "0",
-    "DJANGO_SECRET_KEY": "bench",
-    "KEYS_PEPPERS": "1:bench-pepper-0123456789",
-    "ENCRYPTION_KEYS": "b1:YmVuY2gtd2ViaG9vay1lbmNyeXB0aW9uLWtleS0wMDE=",
-    "SECURE_SSL_REDIRECT": "0",
-    "DATABASE_URL": f"{PG_URL}/{DB_NAME}",
-    "DATABASE_CONN_MAX_AGE": "600",
-    "REDIS_URL": REDIS_URL,
-    "CACHE_KEY_PREFIX": REDIS_PREFIX,
-    "WEBHOOK_ALLOW_LOOPBACK": "1",
-    "WEBHOOK_REQUIRE_HTTPS": "0",
-    "LOG_LEVEL": "WARNING",
-    "CELERY_TASK_ALWAYS_EAGER": "0",
-}
+ENV = platform_env(
+    DB_NAME,
+    redis_url=REDIS_URL,
+    redis_prefix=REDIS_PREFIX,
+    WEBHOOK_ALLOW_LOOPBACK="1",
+    WEBHOOK_REQUIRE_HTTPS="0",
+    CELERY_TASK_ALWAYS_EAGER="0",
+)
 
 
 class Receiver:
@@ -76,22 +69,6 @@ class Receiver:
     def wait_for(self, count: int, timeout: float) -> bool:
         with self.changed:
             return self.changed.wait_for(lambda: self.count >= count, timeout=timeout)
-
-
-def recreate_database(*, create: bool) -> None:
-    import psycopg
-
-    with psycopg.connect(f"{PG_URL}/postgres", autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-        if create:
-            conn.execute(f"CREATE DATABASE {DB_NAME}")
-
-
-def clear_redis() -> None:
-    import redis
-
-    client = redis.Redis.from_url(REDIS_URL)
-    client.flushdb()
 
 
 def publish_many(org, count: int) -> None:  # type: ignore[no-untyped-def]
@@ -143,24 +120,15 @@ def main() -> None:
 
     os.environ.update(ENV)
     OUT.mkdir(exist_ok=True)
-    recreate_database(create=True)
-    clear_redis()
+    recreate_database(DB_NAME, create=True)
+    clear_redis(REDIS_URL)
     worker = None
     try:
-        import django
-
-        django.setup()
-        from django.core.management import call_command
-
-        from accounts.models import Membership
-        from accounts.services import user_signup
+        start_django()
         from webhooks.models import Delivery, DeliveryStatus
         from webhooks.services import endpoint_create
 
-        print(f"cores: {os.cpu_count()}, load average before: {os.getloadavg()}")
-        call_command("migrate", verbosity=0)
-        user = user_signup(email="bench@example.com", password="bench-password-0123", name="Bench")
-        org = Membership.objects.get(user=user).organization
+        user, org = signed_up()
         receiver = Receiver()
         _, secret = endpoint_create(organization=org, actor=user, url=receiver.url, event_types=["key.updated"])
 
@@ -211,8 +179,8 @@ def main() -> None:
         from django.db import connections
 
         connections.close_all()
-        recreate_database(create=False)
-        clear_redis()
+        recreate_database(DB_NAME, create=False)
+        clear_redis(REDIS_URL)
 
 
 if __name__ == "__main__":

@@ -17,18 +17,15 @@ from browser_tests.conftest import shoot
 from browser_tests.portal import log_in
 from lib.tests.celery_worker import celery_worker
 from webhooks import services
-from webhooks.tests.helpers import Receiver, Reply
+from webhooks.tests.helpers import Receiver, Reply, running_receiver
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres]
 
 
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
-    rx = Receiver()
-    rx.thread.start()
-    yield rx
-    rx.server.shutdown()
-    rx.server.server_close()
+    with running_receiver() as rx:
+        yield rx
 
 
 @pytest.fixture

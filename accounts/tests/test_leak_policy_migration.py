@@ -3,23 +3,16 @@
 from __future__ import annotations
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from accounts.models import LeakPolicy, Organization
+from lib.tests.migrations import migrated_to
 
 BEFORE = [("accounts", "0004_key_policies_moved_to_keys")]
 
 
 @pytest.mark.django_db(transaction=True)
 def test_existing_teams_get_the_revoke_policy() -> None:
-    executor = MigrationExecutor(connection)
-    latest = executor.loader.graph.leaf_nodes()
-    executor.migrate(BEFORE)
-    old = executor.loader.project_state(BEFORE).apps
-    old.get_model("accounts", "Organization").objects.create(name="Acme", slug="acme")
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(latest)
+    with migrated_to(BEFORE) as old:
+        old.get_model("accounts", "Organization").objects.create(name="Acme", slug="acme")
     org = Organization.objects.get(slug="acme")
     assert (org.name, org.leak_policy) == ("Acme", LeakPolicy.REVOKE)

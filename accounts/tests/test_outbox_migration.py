@@ -7,30 +7,24 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+from django.apps.registry import Apps
+
+from lib.tests.migrations import apps_at, migrate, migrated_to
 
 OLD = [("keys", "0003_rotation_notices_alerts"), ("accounts", "0002_rotation_and_expiry_policy")]
 NEW = [("keys", "0005_move_outbox_to_accounts"), ("accounts", "0003_outbound_email")]
 SENT = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 
 
-def _migrate(targets: list[tuple[str, str]]) -> MigrationExecutor:
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return MigrationExecutor(connection)
-
-
 @pytest.fixture
-def old_state(transactional_db: None) -> Iterator[MigrationExecutor]:
-    executor = _migrate(OLD)
-    yield executor
-    _migrate(executor.loader.graph.leaf_nodes())  # back to the latest state for the tests that follow
+def old_state(transactional_db: None) -> Iterator[Apps]:
+    """The models at OLD; back to the latest state afterwards, for the tests that follow."""
+    with migrated_to(OLD) as old:
+        yield old
 
 
-def test_queued_and_sent_emails_survive_the_move_to_accounts(old_state: MigrationExecutor) -> None:
-    old = old_state.loader.project_state(OLD).apps
+def test_queued_and_sent_emails_survive_the_move_to_accounts(old_state: Apps) -> None:
+    old = old_state
     organization = old.get_model("accounts", "Organization").objects.create(name="Acme", slug="acme")
     notification = old.get_model("keys", "Notification")
     waiting = notification.objects.create(
@@ -53,7 +47,7 @@ def test_queued_and_sent_emails_survive_the_move_to_accounts(old_state: Migratio
     group = old.get_model("auth", "Group").objects.create(name="Support")
     group.permissions.add(permission)
 
-    new = _migrate(NEW).loader.project_state(NEW).apps
+    new = apps_at(NEW)
 
     outbound = new.get_model("accounts", "OutboundEmail")
     assert outbound._meta.db_table == "keys_notification"
@@ -78,9 +72,9 @@ def test_queued_and_sent_emails_survive_the_move_to_accounts(old_state: Migratio
     )
 
 
-def test_the_move_can_be_undone_without_losing_rows(old_state: MigrationExecutor) -> None:
-    old = old_state.loader.project_state(OLD).apps
+def test_the_move_can_be_undone_without_losing_rows(old_state: Apps) -> None:
+    old = old_state
     old.get_model("keys", "Notification").objects.create(template="key_rotated", recipients=["a@example.com"])
-    _migrate(NEW)
-    back = _migrate(OLD).loader.project_state(OLD).apps
+    migrate(NEW)
+    back = apps_at(OLD)
     assert list(back.get_model("keys", "Notification").objects.values_list("template", flat=True)) == ["key_rotated"]

@@ -7,8 +7,10 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
-from django.db import IntegrityError, connection, transaction
-from django.db.migrations.executor import MigrationExecutor
+from django.apps.registry import Apps
+from django.db import IntegrityError, transaction
+
+from lib.tests.migrations import apps_at, migrated_to
 
 OLD = [("keys", "0005_move_outbox_to_accounts")]
 NEW = [("keys", "0006_certificate_uniqueness_per_organization")]
@@ -16,18 +18,11 @@ WHEN = datetime(2026, 1, 1, tzinfo=UTC)
 LATER = datetime(2036, 1, 1, tzinfo=UTC)
 
 
-def _migrate(targets: list[tuple[str, str]]) -> MigrationExecutor:
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return MigrationExecutor(connection)
-
-
 @pytest.fixture
-def old_state(transactional_db: None) -> Iterator[MigrationExecutor]:
-    executor = _migrate(OLD)
-    yield executor
-    _migrate(executor.loader.graph.leaf_nodes())
+def old_state(transactional_db: None) -> Iterator[Apps]:
+    """The models at OLD; back to the latest state afterwards, for the tests that follow."""
+    with migrated_to(OLD) as old:
+        yield old
 
 
 def _ca(model, org, ident: str, thumbprint: str):  # type: ignore[no-untyped-def]
@@ -53,8 +48,8 @@ def _pinned(model, org, ident: str, thumbprint: str):  # type: ignore[no-untyped
     )
 
 
-def test_rows_survive_and_uniqueness_becomes_per_organization(old_state: MigrationExecutor) -> None:
-    old = old_state.loader.project_state(OLD).apps
+def test_rows_survive_and_uniqueness_becomes_per_organization(old_state: Apps) -> None:
+    old = old_state
     org_model = old.get_model("accounts", "Organization")
     acme = org_model.objects.create(name="Acme", slug="acme")
     umbrella = org_model.objects.create(name="Umbrella", slug="umbrella")
@@ -63,7 +58,7 @@ def test_rows_survive_and_uniqueness_becomes_per_organization(old_state: Migrati
     with pytest.raises(IntegrityError), transaction.atomic():  # before: global, so another team is refused
         _pinned(old.get_model("keys", "ClientCertificate"), umbrella, "cc0000000002", "P" * 43)
 
-    new = _migrate(NEW).loader.project_state(NEW).apps
+    new = apps_at(NEW)
     ca_model = new.get_model("keys", "CertificateAuthority")
     cert_model = new.get_model("keys", "ClientCertificate")
     assert list(ca_model.objects.values_list("id", "organization__slug", "thumbprint")) == [

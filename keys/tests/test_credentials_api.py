@@ -10,6 +10,7 @@ from keys.services import (
     key_revoke,
 )
 from keys.tests.pki import make_ca, make_cert
+from lib.tests.answers import assert_not_found
 
 pytestmark = pytest.mark.django_db
 
@@ -116,20 +117,21 @@ def test_outsider_gets_404_for_every_endpoint(api, charlie, org, secret, authori
     assert api.get(f"/api/v1/signing-secrets/?organization={org.slug}").status_code == 404
     assert api.get(f"/api/v1/client-certificates/?organization={org.slug}").status_code == 404
     assert api.get(f"/api/v1/certificate-authorities/?organization={org.slug}").status_code == 404
-    for method, path in (
-        ("get", f"/api/v1/signing-secrets/{secret.id}"),
-        ("get", f"/api/v1/signing-secrets/{secret.key_id}"),
-        ("patch", f"/api/v1/signing-secrets/{secret.id}"),
-        ("post", f"/api/v1/signing-secrets/{secret.id}/rotate"),
-        ("post", f"/api/v1/signing-secrets/{secret.id}/revoke"),
-        ("get", f"/api/v1/client-certificates/{certificate.id}"),
-        ("patch", f"/api/v1/client-certificates/{certificate.id}"),
-        ("post", f"/api/v1/client-certificates/{certificate.id}/revoke"),
-        ("get", f"/api/v1/certificate-authorities/{authority.id}"),
-        ("post", f"/api/v1/certificate-authorities/{authority.id}/revoke"),
-    ):
-        response = getattr(api, method)(path, {}, format="json")
-        assert response.status_code == 404, (method, path)
+    assert_not_found(
+        api,
+        [
+            ("get", f"/api/v1/signing-secrets/{secret.id}"),
+            ("get", f"/api/v1/signing-secrets/{secret.key_id}"),
+            ("patch", f"/api/v1/signing-secrets/{secret.id}"),
+            ("post", f"/api/v1/signing-secrets/{secret.id}/rotate"),
+            ("post", f"/api/v1/signing-secrets/{secret.id}/revoke"),
+            ("get", f"/api/v1/client-certificates/{certificate.id}"),
+            ("patch", f"/api/v1/client-certificates/{certificate.id}"),
+            ("post", f"/api/v1/client-certificates/{certificate.id}/revoke"),
+            ("get", f"/api/v1/certificate-authorities/{authority.id}"),
+            ("post", f"/api/v1/certificate-authorities/{authority.id}/revoke"),
+        ],
+    )
     assert SigningSecret.objects.get(pk=secret.pk).status == KeyStatus.ACTIVE
     assert ClientCertificate.objects.get(pk=certificate.pk).status == KeyStatus.ACTIVE
     assert CertificateAuthority.objects.get(pk=authority.pk).status == KeyStatus.ACTIVE

@@ -8,6 +8,7 @@ from django.utils import timezone
 from conftest import key_client, login
 from keys.models import APIKey, KeyStatus
 from keys.services import key_revoke
+from lib.tests.answers import assert_not_found
 
 pytestmark = pytest.mark.django_db
 
@@ -45,17 +46,17 @@ def test_outsider_gets_404_for_the_team_and_its_keys(api, charlie, make_key, org
     login(api, charlie)
     assert api.get(f"/api/v1/keys/?organization={org.slug}").status_code == 404
     # In his own team, Alice's key simply does not exist.
-    for method, path in (
-        ("get", f"/api/v1/keys/{key.id}"),
-        ("patch", f"/api/v1/keys/{key.id}"),
-        ("post", f"/api/v1/keys/{key.id}/roll"),
-        ("post", f"/api/v1/keys/{key.id}/revoke"),
-        ("post", f"/api/v1/keys/{key.id}/disable"),
-        ("post", f"/api/v1/keys/{key.id}/enable"),
-    ):
-        response = getattr(api, method)(path, {}, format="json")
-        assert response.status_code == 404, (method, path)
-        assert response.json()["error"]["code"] == "not_found"
+    assert_not_found(
+        api,
+        [
+            ("get", f"/api/v1/keys/{key.id}"),
+            ("patch", f"/api/v1/keys/{key.id}"),
+            ("post", f"/api/v1/keys/{key.id}/roll"),
+            ("post", f"/api/v1/keys/{key.id}/revoke"),
+            ("post", f"/api/v1/keys/{key.id}/disable"),
+            ("post", f"/api/v1/keys/{key.id}/enable"),
+        ],
+    )
     assert APIKey.objects.get(pk=key.pk).status == KeyStatus.ACTIVE
 
 

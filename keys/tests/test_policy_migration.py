@@ -6,25 +6,19 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+from django.apps.registry import Apps
+
+from lib.tests.migrations import apps_at, migrate, migrated_to
 
 OLD = [("keys", "0006_certificate_uniqueness_per_organization"), ("accounts", "0003_outbound_email")]
 NEW = [("keys", "0007_credential_policy"), ("accounts", "0004_key_policies_moved_to_keys")]
 
 
-def _migrate(targets: list[tuple[str, str]]) -> MigrationExecutor:
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return MigrationExecutor(connection)
-
-
 @pytest.fixture
-def old_state(transactional_db: None) -> Iterator[MigrationExecutor]:
-    executor = _migrate(OLD)
-    yield executor
-    _migrate(executor.loader.graph.leaf_nodes())  # back to the latest state for the tests that follow
+def old_state(transactional_db: None) -> Iterator[Apps]:
+    """The models at OLD; back to the latest state afterwards, for the tests that follow."""
+    with migrated_to(OLD) as old:
+        yield old
 
 
 def _teams(apps):  # type: ignore[no-untyped-def]
@@ -37,9 +31,9 @@ def _teams(apps):  # type: ignore[no-untyped-def]
     return strict, expiry_only, relaxed
 
 
-def test_every_team_policy_survives_the_move_to_keys(old_state: MigrationExecutor) -> None:
-    strict, expiry_only, relaxed = _teams(old_state.loader.project_state(OLD).apps)
-    new = _migrate(NEW).loader.project_state(NEW).apps
+def test_every_team_policy_survives_the_move_to_keys(old_state: Apps) -> None:
+    strict, expiry_only, relaxed = _teams(old_state)
+    new = apps_at(NEW)
     rows = {
         row.organization_id: (row.max_lifetime_days, row.max_age_days, row.require_live_expiry)
         for row in new.get_model("keys", "CredentialPolicy").objects.all()
@@ -49,10 +43,10 @@ def test_every_team_policy_survives_the_move_to_keys(old_state: MigrationExecuto
     assert "max_key_lifetime_days" not in fields and relaxed.pk not in rows
 
 
-def test_the_move_can_be_undone_without_losing_a_policy(old_state: MigrationExecutor) -> None:
-    strict, expiry_only, _ = _teams(old_state.loader.project_state(OLD).apps)
-    _migrate(NEW)
-    back = _migrate(OLD).loader.project_state(OLD).apps
+def test_the_move_can_be_undone_without_losing_a_policy(old_state: Apps) -> None:
+    strict, expiry_only, _ = _teams(old_state)
+    migrate(NEW)
+    back = apps_at(OLD)
     organization = back.get_model("accounts", "Organization")
     restored = organization.objects.get(pk=strict.pk)
     assert (restored.max_key_lifetime_days, restored.max_key_age_days, restored.require_live_key_expiry) == (

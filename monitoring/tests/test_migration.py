@@ -12,9 +12,8 @@ from datetime import UTC, datetime
 import pytest
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
+from lib.tests.migrations import apps_at, latest, migrate
 from monitoring.models import Alert, AlertStatus, ExpiryNotice, UsageBucket, UsageNetwork, UsageRollupBatch
 
 KEYS_0003 = ("keys", "0003_rotation_notices_alerts")
@@ -23,21 +22,10 @@ HOUR = datetime(2030, 3, 4, 12, tzinfo=UTC)
 MOVED = ("alert", "usagenetwork", "expirynotice", "usagebucket", "usagerollupbatch")
 
 
-def _migrate(targets: list[tuple[str, str | None]]) -> MigrationExecutor:
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor
-
-
-def _latest() -> list[tuple[str, str | None]]:
-    return MigrationExecutor(connection).loader.graph.leaf_nodes()  # type: ignore[return-value]
-
-
 @pytest.mark.django_db(transaction=True)
 def test_rows_written_before_the_move_are_read_after_it() -> None:
-    latest = _latest()
-    old = _migrate(BEFORE).loader.project_state(KEYS_0003).apps
+    back = latest()
+    old = apps_at(BEFORE, [KEYS_0003])
     # Undoing the move relabelled the content types back to `keys`, as a database from before the move has
     # them; a team of admins granted `keys.change_alert` then must keep its grant through the move.
     alert_type = ContentType.objects.get(app_label="keys", model="alert")
@@ -61,7 +49,7 @@ def test_rows_written_before_the_move_are_read_after_it() -> None:
         organization=org, credential_kind="api_key", credential_id=key.pk, threshold_days=7, expires_at=HOUR
     )
 
-    _migrate(latest)
+    migrate(back)
 
     bucket = UsageBucket.objects.get()
     assert (bucket.key_id, bucket.hour, bucket.requests, bucket.failures) == ("Ab3dEf7h", HOUR, 120, 3)
@@ -83,11 +71,11 @@ def test_rows_written_before_the_move_are_read_after_it() -> None:
 
 @pytest.mark.django_db(transaction=True)
 def test_the_move_can_be_undone_without_losing_a_row(make_key) -> None:  # type: ignore[no-untyped-def]
-    latest = _latest()
+    back = latest()
     key, _ = make_key(environment="test")
     UsageBucket.objects.create(key=key, hour=HOUR, requests=5)
-    old = _migrate(BEFORE).loader.project_state(KEYS_0003).apps
+    old = apps_at(BEFORE, [KEYS_0003])
     assert old.get_model("keys", "UsageBucket").objects.get().requests == 5
     assert ContentType.objects.filter(app_label="keys", model="usagebucket").exists()
-    _migrate(latest)
+    migrate(back)
     assert UsageBucket.objects.get().requests == 5

@@ -8,16 +8,13 @@ from typing import Any
 import pytest
 
 from webhooks import services
-from webhooks.tests.helpers import Receiver
+from webhooks.tests.helpers import Receiver, running_receiver
 
 
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
-    rx = Receiver()
-    rx.thread.start()
-    yield rx
-    rx.server.shutdown()
-    rx.server.server_close()
+    with running_receiver() as rx:
+        yield rx
 
 
 @pytest.fixture(autouse=True)

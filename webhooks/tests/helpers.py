@@ -7,6 +7,7 @@ import json
 import subprocess
 import threading
 from collections import defaultdict, deque
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -89,6 +90,18 @@ class Receiver:
 
     def on(self, path: str) -> list[Received]:
         return [r for r in self.requests if r.path == path]
+
+
+@contextlib.contextmanager
+def running_receiver() -> Iterator[Receiver]:
+    """A Receiver serving for the block, then shut down and its port released."""
+    rx = Receiver()
+    rx.thread.start()
+    try:
+        yield rx
+    finally:
+        rx.server.shutdown()
+        rx.server.server_close()
 
 
 def run_due() -> int:

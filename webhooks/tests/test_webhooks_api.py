@@ -12,6 +12,7 @@ from standardwebhooks import Webhook
 from audit.models import AuditEvent
 from conftest import key_client, login
 from keys.services import key_revoke
+from lib.tests.answers import assert_not_found
 from webhooks import services
 from webhooks.models import Delivery, Endpoint
 from webhooks.services.endpoints import endpoint_secrets
@@ -146,10 +147,7 @@ def test_an_outsider_gets_404_for_another_teams_endpoints_and_deliveries(  # typ
 
     _, theirs = key_create(organization=charlie_org, actor=charlie, name="c", scopes=["webhooks:write"])
     for client in (api, key_client(theirs)):
-        for method, path in paths:
-            response = getattr(client, method)(f"{BASE}{path}", {}, format="json")
-            assert response.status_code == 404, (method, path)
-            assert response.json()["error"]["code"] == "not_found"
+        assert_not_found(client, paths, BASE)
     assert Endpoint.objects.get().is_enabled and Delivery.objects.get().attempt_count == 0
 
 

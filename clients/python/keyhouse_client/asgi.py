@@ -12,9 +12,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-from keyhouse_client.gate import Answer, ScopeRule, decide
-from keyhouse_client.kit import Keyhouse
-from keyhouse_client.wsgi import ENVIRON_KEY, MAX_WEBHOOK_BODY
+from keyhouse_client.gate import ENVIRON_KEY, MAX_WEBHOOK_BODY, Answer, Gate
 
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
@@ -28,20 +26,8 @@ async def _reply(send: Send, status: int, headers: list[tuple[str, str]], body: 
     await send({"type": "http.response.body", "body": body})
 
 
-class KeyhouseASGIMiddleware:
+class KeyhouseASGIMiddleware(Gate[ASGIApp]):
     """Wrap an ASGI app so every HTTP request needs a valid credential holding `required_scopes`."""
-
-    def __init__(
-        self,
-        app: ASGIApp,
-        kit: Keyhouse,
-        *,
-        required_scopes: ScopeRule | None = None,
-        webhook_path: str | None = "/keyhouse/webhooks",
-        optional: bool = False,
-    ) -> None:
-        self.app, self.kit, self.required = app, kit, required_scopes
-        self.webhook_path, self.optional = webhook_path, optional
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -49,22 +35,13 @@ class KeyhouseASGIMiddleware:
             return
         method, path = scope.get("method", "GET"), scope.get("path", "/")
         headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in scope.get("headers", [])}
-        if self.webhook_path and path == self.webhook_path and method == "POST":
+        if self.is_webhook(method, path):
             body = await self._body(receive)
             status = 413 if body is None else await asyncio.to_thread(self.kit.handle_webhook, headers, body)
             await _reply(send, status, [("Content-Length", "0")], b"")
             return
         client = scope.get("client")
-        answer: Answer = await asyncio.to_thread(
-            decide,
-            self.kit,
-            method=method,
-            path=path,
-            headers=headers,
-            ip=client[0] if client else None,
-            required=self.required,
-            optional=self.optional,
-        )
+        answer: Answer = await asyncio.to_thread(self.check, method, path, headers, client[0] if client else None)
         if answer.status:
             await _reply(send, answer.status, answer.headers, answer.body)
             return

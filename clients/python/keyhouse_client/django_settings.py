@@ -18,8 +18,8 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from keyhouse_client.gate import MAX_WEBHOOK_BODY
 from keyhouse_client.kit import Keyhouse
-from keyhouse_client.wsgi import MAX_WEBHOOK_BODY
 
 _lock = threading.Lock()
 _kit: Keyhouse | None = None

@@ -1,4 +1,5 @@
-"""The decision the WSGI and ASGI middlewares share: let a request through, or answer 401, 403 or 503."""
+"""What the WSGI and ASGI middlewares share: their settings, and the decision to let a request through or
+answer 401, 403 or 503. Each middleware only translates its protocol to and from these."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import json
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Generic, TypeVar
 
 from keyhouse_client.credential import AuthenticationFailed, Credential, PlatformUnavailable
 from keyhouse_client.kit import Keyhouse
@@ -15,6 +17,11 @@ log = logging.getLogger("keyhouse_client")
 # Scopes a request needs: a fixed list, or chosen per (method, path).
 ScopeRule = list[str] | Callable[[str, str], list[str]]
 MESSAGE_401 = "Missing or invalid credential."
+App = TypeVar("App")
+# Where the middlewares put the credential (WSGI environ / ASGI scope and scope["state"]).
+ENVIRON_KEY = "keyhouse.credential"
+# The largest webhook delivery accepted (a bigger one is answered 413, unread).
+MAX_WEBHOOK_BODY = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -70,3 +77,28 @@ def decide(
             **{"WWW-Authenticate": f'Bearer error="insufficient_scope", scope="{" ".join(absent)}"'},
         )
     return Answer(0, credential)
+
+
+class Gate(Generic[App]):
+    """The settings of a middleware: the app it wraps, the kit, the scopes it needs, its webhook path."""
+
+    def __init__(
+        self,
+        app: App,
+        kit: Keyhouse,
+        *,
+        required_scopes: ScopeRule | None = None,
+        webhook_path: str | None = "/keyhouse/webhooks",
+        optional: bool = False,
+    ) -> None:
+        self.app, self.kit, self.required = app, kit, required_scopes
+        self.webhook_path, self.optional = webhook_path, optional
+
+    def is_webhook(self, method: str, path: str) -> bool:
+        """A POST to the webhook path: the platform's delivery, for the kit and never for the app."""
+        return bool(self.webhook_path) and path == self.webhook_path and method == "POST"
+
+    def check(self, method: str, path: str, headers: Mapping[str, str], ip: str | None) -> Answer:
+        return decide(
+            self.kit, method=method, path=path, headers=headers, ip=ip, required=self.required, optional=self.optional
+        )

@@ -11,11 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from keyhouse_client.gate import ScopeRule, decide
-from keyhouse_client.kit import Keyhouse
+from keyhouse_client.gate import ENVIRON_KEY, MAX_WEBHOOK_BODY, Gate
 
-ENVIRON_KEY = "keyhouse.credential"
-MAX_WEBHOOK_BODY = 1024 * 1024
+__all__ = ["ENVIRON_KEY", "MAX_WEBHOOK_BODY", "KeyhouseMiddleware"]
 _REASONS = {204: "No Content", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found"}
 _REASONS |= {413: "Content Too Large", 503: "Service Unavailable"}
 
@@ -27,36 +25,19 @@ def _status(code: int) -> str:
     return f"{code} {_REASONS.get(code, 'Error')}"
 
 
-class KeyhouseMiddleware:
-    """Wrap a WSGI app so every request needs a valid credential holding `required_scopes`."""
+def _headers(environ: dict[str, Any]) -> dict[str, str]:
+    return {key[5:].replace("_", "-"): value for key, value in environ.items() if key.startswith("HTTP_")}
 
-    def __init__(
-        self,
-        app: WSGIApp,
-        kit: Keyhouse,
-        *,
-        required_scopes: ScopeRule | None = None,
-        webhook_path: str | None = "/keyhouse/webhooks",
-        optional: bool = False,
-    ) -> None:
-        self.app, self.kit, self.required = app, kit, required_scopes
-        self.webhook_path, self.optional = webhook_path, optional
+
+class KeyhouseMiddleware(Gate[WSGIApp]):
+    """Wrap a WSGI app so every request needs a valid credential holding `required_scopes`."""
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         method = environ.get("REQUEST_METHOD", "GET")
         path = environ.get("PATH_INFO", "/")
-        if self.webhook_path and path == self.webhook_path and method == "POST":
+        if self.is_webhook(method, path):
             return self._webhook(environ, start_response)
-        headers = {key[5:].replace("_", "-"): value for key, value in environ.items() if key.startswith("HTTP_")}
-        answer = decide(
-            self.kit,
-            method=method,
-            path=path,
-            headers=headers,
-            ip=environ.get("REMOTE_ADDR"),
-            required=self.required,
-            optional=self.optional,
-        )
+        answer = self.check(method, path, _headers(environ), environ.get("REMOTE_ADDR"))
         if answer.status:
             start_response(_status(answer.status), answer.headers)
             return [answer.body]
@@ -72,6 +53,5 @@ class KeyhouseMiddleware:
             start_response(_status(413 if length > 0 else 400), [("Content-Length", "0")])
             return [b""]
         body = environ["wsgi.input"].read(length)
-        headers = {key[5:].replace("_", "-"): value for key, value in environ.items() if key.startswith("HTTP_")}
-        start_response(_status(self.kit.handle_webhook(headers, body)), [("Content-Length", "0")])
+        start_response(_status(self.kit.handle_webhook(_headers(environ), body)), [("Content-Length", "0")])
         return [b""]
