@@ -9,6 +9,7 @@ from django.template import Context
 
 from keys.core.panels import register_panel
 from monitoring.selectors import key_alerts, open_alert_count, recent_networks, usage_daily, usage_hourly, usage_totals
+from monitoring.usage_chart import bar_chart
 
 
 def _slug(context: Context) -> str:
@@ -39,12 +40,15 @@ def dashboard_requests(context: Context) -> dict[str, Any] | None:
 
 
 def usage_chart(context: Context) -> dict[str, Any] | None:
+    """Daily bars for the last 7 days, or hourly bars for the last 24 hours with `?usage=hourly`."""
     key = context.get("key")
     if key is None:
         return None
+    request = context.get("request")
+    hourly_view = getattr(request, "GET", {}).get("usage") == "hourly"
     hourly, daily = usage_hourly(key), usage_daily(key)
     return {
-        "usage": {"hourly": hourly, "daily": daily},
+        "chart": bar_chart(hourly[-24:], hourly=True) if hourly_view else bar_chart(daily[-7:], hourly=False),
         "usage_7d": sum(r for _, r, _ in hourly),
         "failures_7d": sum(f for _, _, f in hourly),
         "usage_30d": sum(r for _, r, _ in daily),

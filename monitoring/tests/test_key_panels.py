@@ -69,7 +69,7 @@ def test_the_key_page_shows_its_usage_chart(client, alice, make_key) -> None:  #
         login(client, alice)
         page = client.get(f"/orgs/{key.organization.slug}/keys/{key.id}/")
     assert page.status_code == 200
-    assert b'id="usage-heading"' in page.content and b'id="usage-data"' in page.content
+    assert b'id="usage-heading"' in page.content and b'class="chart-svg"' in page.content
     assert b"12 requests and 2 authentication failures in the last 7 days" in page.content
 
 
