@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 
-from lib import jsonlimit
+from keys.leaks.entries import json_array
 
 SOURCE = "github_secret_scanning"
 
@@ -102,14 +102,7 @@ def _text(item: dict[str, Any], name: str, index: int, *, required: bool) -> str
 
 def parse_reports(body: bytes) -> list[Report]:
     """The report's matches; a ValidationError naming what is wrong with a malformed report."""
-    try:
-        data = jsonlimit.loads(body)
-    except ValueError:
-        raise ValidationError("The report is not JSON.") from None
-    if not isinstance(data, list):
-        raise ValidationError("The report is a JSON array of {token, type, url, source}.")
-    if len(data) > settings.KEYS_SCANNER_MAX_TOKENS:
-        raise ValidationError(f"A report carries at most {settings.KEYS_SCANNER_MAX_TOKENS} tokens.")
+    data = json_array(body, noun="report", shape="{token, type, url, source}")
     reports = []
     for index, item in enumerate(data):
         if not isinstance(item, dict):

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
-from lib import jsonlimit
+from keys.leaks.entries import json_array
 
 SOURCE = "gitlab_secret_detection"
 RULE_ID = "keyhouse_api_key"
@@ -48,14 +48,7 @@ def check_token(authorization: str | None) -> None:
 
 def parse_revocations(body: bytes) -> list[Revocation]:
     """The tokens to revoke; a ValidationError for a malformed request or a type we do not revoke."""
-    try:
-        data = jsonlimit.loads(body)
-    except ValueError:
-        raise ValidationError("The request is not JSON.") from None
-    if not isinstance(data, list):
-        raise ValidationError("The request is a JSON array of {type, token, location}.")
-    if len(data) > settings.KEYS_SCANNER_MAX_TOKENS:
-        raise ValidationError(f"A request carries at most {settings.KEYS_SCANNER_MAX_TOKENS} tokens.")
+    data = json_array(body, noun="request", shape="{type, token, location}")
     known = set(token_types())
     out = []
     for index, item in enumerate(data):
