@@ -39,6 +39,7 @@ from oauth.tokens import InvalidToken, looks_like_jwt, verify_access_token
 logger = logging.getLogger("oauth.auth")
 
 FAILED_MESSAGE = "Invalid or expired access token."
+_CLAIMS_CARRIED = ("client_id", "scopes", "expires_at", "organization_id", "user_id", "certificate_thumbprint")
 
 
 class OAuthCredential:
@@ -147,15 +148,8 @@ class AccessTokenAuthentication(BaseAuthentication):
             raise self._fail(exc.reason) from None
         if claims.organization_id is None:
             raise self._fail("no organization claim", claims.client_id)
-        return OAuthCredential(
-            token_id=claims.jti,
-            client_id=claims.client_id,
-            scopes=claims.scopes,
-            expires_at=claims.expires_at,
-            organization_id=claims.organization_id,
-            user_id=claims.user_id,
-            certificate_thumbprint=claims.certificate_thumbprint,
-        )
+        # The credential carries the claims of the same names; the token's id is its jti.
+        return OAuthCredential(token_id=claims.jti, **{name: getattr(claims, name) for name in _CLAIMS_CARRIED})
 
     def _opaque(self, token: str) -> OAuthCredential:
         if len(token) > 4096:
