@@ -35,8 +35,8 @@ from webauthn.helpers.structs import (
     UserVerificationRequirement,
 )
 
+from accounts.auditing import audit_account
 from accounts.models import Passkey, User
-from audit.services import audit_record
 from lib import jsonlimit
 
 CHALLENGE_SESSION_KEY = "webauthn_challenge"
@@ -192,11 +192,4 @@ def authentication_verify(*, request: HttpRequest, body: bytes | str, purpose: s
 
 
 def _audit(action: str, user: User, request: HttpRequest | None, *, passkey: Passkey) -> None:
-    audit_record(
-        action=action,
-        actor=user,
-        target_type="user",
-        target_id=str(user.pk),
-        request=request,
-        metadata={"passkey": passkey.name},
-    )
+    audit_account(action, user, actor=user, request=request, metadata={"passkey": passkey.name})
