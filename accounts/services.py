@@ -143,16 +143,24 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def _check_role_grant(by: Membership, role: str, *, doing: str, owners_only: str, owner: bool) -> None:
+    """Whether `by` may give someone `role` (`doing` it, e.g. "invite people"): owners and admins only, a known
+    role, and only owners when an owner is made or unmade (`owner`; refused with `owners_only`)."""
+    if not by.can("manage_members"):
+        raise PermissionDenied(f"Only owners and admins can {doing}.")
+    if role not in Role.values:
+        raise ValidationError({"role": "Unknown role."})
+    if owner and by.role != Role.OWNER:
+        raise PermissionDenied(owners_only)
+
+
 def invitation_create(
     *, membership: Membership, email: str, role: str, request: HttpRequest | None = None
 ) -> Invitation:
     """Invite someone by email, through the outbox. The token exists only in the email; the database keeps its hash."""
-    if not membership.can("manage_members"):
-        raise PermissionDenied("Only owners and admins can invite people.")
-    if role not in Role.values:
-        raise ValidationError({"role": "Unknown role."})
-    if role == Role.OWNER and membership.role != Role.OWNER:
-        raise PermissionDenied("Only owners can invite owners.")
+    _check_role_grant(
+        membership, role, doing="invite people", owners_only="Only owners can invite owners.", owner=role == Role.OWNER
+    )
     email = email.strip().lower()
     org = membership.organization
     if Membership.objects.filter(organization=org, user__email=email).exists():
@@ -273,12 +281,13 @@ def membership_set_role(
     *, by: Membership, target: Membership, role: str, request: HttpRequest | None = None
 ) -> Membership:
     """Change a member's role. Only owners make or unmake owners, and a team always keeps one owner."""
-    if not by.can("manage_members"):
-        raise PermissionDenied("Only owners and admins can change roles.")
-    if role not in Role.values:
-        raise ValidationError({"role": "Unknown role."})
-    if Role.OWNER in (role, target.role) and by.role != Role.OWNER:
-        raise PermissionDenied("Only owners can grant or remove the owner role.")
+    _check_role_grant(
+        by,
+        role,
+        doing="change roles",
+        owners_only="Only owners can grant or remove the owner role.",
+        owner=Role.OWNER in (role, target.role),
+    )
     with transaction.atomic():
         if target.role == Role.OWNER and role != Role.OWNER and owners_left(target.organization, target) == 0:
             raise ValidationError("A team needs at least one owner.")
