@@ -16,9 +16,9 @@ from django.db import transaction
 from django.dispatch import Signal
 from django.http import HttpRequest
 
+from accounts.auditing import audit_account
 from accounts.models import DeparturePolicy, Membership, Role, User
 from accounts.services import owners_left
-from audit.services import audit_record
 
 # Sent with organization, user (who leaves), actor (who acts; None for the platform), policy,
 # reassign_to (a User, for the reassign policy), request and everywhere (the account is being
@@ -65,12 +65,11 @@ def _depart(
         everywhere=everywhere,
     ):
         results.update(result or {})
-    audit_record(
-        action="membership.removed",
-        organization=org,
+    audit_account(
+        "membership.removed",
+        target,
         actor=actor,
-        target_type="membership",
-        target_id=str(target.pk),
+        organization=org,
         request=request,
         metadata={
             "user": target.user.email,
@@ -127,11 +126,10 @@ def user_deactivate(*, user: User, actor: User | None, request: HttpRequest | No
             departed += 1
         locked.is_active = False
         locked.save(update_fields=["is_active"])
-        audit_record(
-            action="user.deactivated",
+        audit_account(
+            "user.deactivated",
+            locked,
             actor=actor,
-            target_type="user",
-            target_id=str(locked.pk),
             request=request,
             metadata={"user": locked.email, "teams_left": departed},
         )
@@ -151,12 +149,11 @@ def ownership_transfer(*, by: Membership, to: Membership, request: HttpRequest |
         before = to.role
         Membership.objects.filter(pk=to.pk).update(role=Role.OWNER)
         Membership.objects.filter(pk=by.pk).update(role=Role.ADMIN)
-        audit_record(
-            action="organization.ownership_transferred",
-            organization=by.organization,
+        audit_account(
+            "organization.ownership_transferred",
+            to,
             actor=by.user,
-            target_type="membership",
-            target_id=str(to.pk),
+            organization=by.organization,
             request=request,
             metadata={"from": by.user.email, "to": to.user.email, "to_role_before": before},
         )

@@ -27,9 +27,9 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from accounts.auditing import audit_account
 from accounts.models import Organization, RecoveryCode, TOTPDevice, User
 from accounts.services import sudo_open
-from audit.services import audit_record
 from lib import crypto
 
 PENDING_SESSION_KEY = "mfa_pending"
@@ -220,6 +220,4 @@ def factor_failed(request: HttpRequest, user: User, method: str) -> None:
 
 
 def _audit(action: str, user: User, request: HttpRequest | None, **metadata: Any) -> None:
-    audit_record(
-        action=action, actor=user, target_type="user", target_id=str(user.pk), request=request, metadata=metadata
-    )
+    audit_account(action, user, actor=user, request=request, metadata=metadata)

@@ -10,6 +10,7 @@ Challenges live in the session (one per purpose) and are consumed by the first v
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -35,8 +36,8 @@ from webauthn.helpers.structs import (
     UserVerificationRequirement,
 )
 
+from accounts.auditing import audit_account
 from accounts.models import Passkey, User
-from audit.services import audit_record
 from lib import jsonlimit
 
 CHALLENGE_SESSION_KEY = "webauthn_challenge"
@@ -104,6 +105,23 @@ def registration_options(request: HttpRequest) -> str:
     return options_to_json(options)
 
 
+def _verified(verify: Callable[..., Any], data: dict[str, Any], challenge: bytes, **checks: Any) -> Any:
+    """py_webauthn's `verify` (of a registration or an authentication) for our relying party, the user verified;
+    whatever it refuses is INVALID."""
+    rp_id, origin = relying_party()
+    try:
+        return verify(
+            credential=data,
+            expected_challenge=challenge,
+            expected_rp_id=rp_id,
+            expected_origin=origin,
+            require_user_verification=True,
+            **checks,
+        )
+    except (WebAuthnException, ValueError, KeyError, TypeError):
+        raise ValidationError(INVALID) from None
+
+
 def registration_verify(*, request: HttpRequest, body: bytes | str, name: str) -> Passkey:
     user: Any = request.user
     data = _parse(body)
@@ -111,17 +129,7 @@ def registration_verify(*, request: HttpRequest, body: bytes | str, name: str) -
     name = (name or "").strip()[:60] or "Passkey"
     if user.passkeys.count() >= MAX_PASSKEYS:
         raise ValidationError(f"You can register at most {MAX_PASSKEYS} passkeys.")
-    rp_id, origin = relying_party()
-    try:
-        verified = verify_registration_response(
-            credential=data,
-            expected_challenge=challenge,
-            expected_rp_id=rp_id,
-            expected_origin=origin,
-            require_user_verification=True,
-        )
-    except (WebAuthnException, ValueError, KeyError, TypeError):
-        raise ValidationError(INVALID) from None
+    verified = _verified(verify_registration_response, data, challenge)
     credential_id = bytes_to_base64url(verified.credential_id)
     if Passkey.objects.filter(credential_id=credential_id).exists():
         raise ValidationError("This passkey is already registered.")
@@ -174,29 +182,16 @@ def authentication_verify(*, request: HttpRequest, body: bytes | str, purpose: s
     passkey = passkeys.first()
     if passkey is None:
         raise ValidationError(INVALID)
-    rp_id, origin = relying_party()
-    try:
-        verified = verify_authentication_response(
-            credential=data,
-            expected_challenge=challenge,
-            expected_rp_id=rp_id,
-            expected_origin=origin,
-            credential_public_key=bytes(passkey.public_key),
-            credential_current_sign_count=passkey.sign_count,
-            require_user_verification=True,
-        )
-    except (WebAuthnException, ValueError, KeyError, TypeError):
-        raise ValidationError(INVALID) from None
+    verified = _verified(
+        verify_authentication_response,
+        data,
+        challenge,
+        credential_public_key=bytes(passkey.public_key),
+        credential_current_sign_count=passkey.sign_count,
+    )
     Passkey.objects.filter(pk=passkey.pk).update(sign_count=verified.new_sign_count, last_used_at=timezone.now())
     return passkey.user
 
 
 def _audit(action: str, user: User, request: HttpRequest | None, *, passkey: Passkey) -> None:
-    audit_record(
-        action=action,
-        actor=user,
-        target_type="user",
-        target_id=str(user.pk),
-        request=request,
-        metadata={"passkey": passkey.name},
-    )
+    audit_account(action, user, actor=user, request=request, metadata={"passkey": passkey.name})

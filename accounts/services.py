@@ -22,9 +22,9 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.text import slugify
 
+from accounts.auditing import audit_account
 from accounts.models import DeparturePolicy, Invitation, LeakPolicy, Membership, Organization, Role, User
 from accounts.outbox import EmailCancelled, email_queue
-from audit.services import audit_record
 
 SUDO_SESSION_KEY = "sudo_until"
 INVITATION_DAYS = 7
@@ -44,7 +44,7 @@ def user_signup(*, email: str, password: str, name: str = "", request: HttpReque
         user = User.objects.create_user(email=email, password=password, name=name)
         org_name = f"{name or email.split('@')[0]}'s team"
         organization_create(user=user, name=org_name, personal=True, request=request)
-        audit_record(action="user.signup", actor=user, target_type="user", target_id=str(user.pk), request=request)
+        audit_account("user.signup", user, actor=user, request=request)
     return user
 
 
@@ -89,14 +89,7 @@ def organization_create(
             with transaction.atomic():
                 org = Organization.objects.create(name=name[:100], slug=_unique_slug(name), is_personal=personal)
                 Membership.objects.create(organization=org, user=user, role=Role.OWNER)
-                audit_record(
-                    action="organization.created",
-                    organization=org,
-                    actor=user,
-                    target_type="organization",
-                    target_id=org.slug,
-                    request=request,
-                )
+                audit_account("organization.created", org, actor=user, request=request)
                 return org
         except IntegrityError:
             continue  # two sign-ups raced for the same slug; pick another
@@ -135,14 +128,13 @@ def organization_update(
         if departure_policy is not None:
             org.departure_policy = departure_policy
         org.save(update_fields=list(fields))
-        audit_record(
-            action="organization.updated",
-            organization=org,
+        after = {f: getattr(org, f) for f in fields}
+        audit_account(
+            "organization.updated",
+            org,
             actor=membership.user,
-            target_type="organization",
-            target_id=org.slug,
             request=request,
-            metadata={"before": before, "after": {f: getattr(org, f) for f in fields}},
+            metadata={"before": before, "after": after},
         )
     return org
 
@@ -151,16 +143,24 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def _check_role_grant(by: Membership, role: str, *, doing: str, owners_only: str, owner: bool) -> None:
+    """Whether `by` may give someone `role` (`doing` it, e.g. "invite people"): owners and admins only, a known
+    role, and only owners when an owner is made or unmade (`owner`; refused with `owners_only`)."""
+    if not by.can("manage_members"):
+        raise PermissionDenied(f"Only owners and admins can {doing}.")
+    if role not in Role.values:
+        raise ValidationError({"role": "Unknown role."})
+    if owner and by.role != Role.OWNER:
+        raise PermissionDenied(owners_only)
+
+
 def invitation_create(
     *, membership: Membership, email: str, role: str, request: HttpRequest | None = None
 ) -> Invitation:
     """Invite someone by email, through the outbox. The token exists only in the email; the database keeps its hash."""
-    if not membership.can("manage_members"):
-        raise PermissionDenied("Only owners and admins can invite people.")
-    if role not in Role.values:
-        raise ValidationError({"role": "Unknown role."})
-    if role == Role.OWNER and membership.role != Role.OWNER:
-        raise PermissionDenied("Only owners can invite owners.")
+    _check_role_grant(
+        membership, role, doing="invite people", owners_only="Only owners can invite owners.", owner=role == Role.OWNER
+    )
     email = email.strip().lower()
     org = membership.organization
     if Membership.objects.filter(organization=org, user__email=email).exists():
@@ -175,12 +175,11 @@ def invitation_create(
             invited_by=membership.user,
             expires_at=timezone.now() + timedelta(days=INVITATION_DAYS),
         )
-        audit_record(
-            action="invitation.created",
-            organization=org,
+        audit_account(
+            "invitation.created",
+            invitation,
             actor=membership.user,
-            target_type="invitation",
-            target_id=str(invitation.pk),
+            organization=org,
             request=request,
             metadata={"email": email, "role": role},
         )
@@ -262,12 +261,11 @@ def invitation_accept(*, invitation: Invitation, user: User, request: HttpReques
         membership, _ = Membership.objects.get_or_create(
             organization=locked.organization, user=user, defaults={"role": locked.role}
         )
-        audit_record(
-            action="membership.created",
-            organization=locked.organization,
+        audit_account(
+            "membership.created",
+            membership,
             actor=user,
-            target_type="membership",
-            target_id=str(membership.pk),
+            organization=locked.organization,
             request=request,
             metadata={"role": membership.role, "via": "invitation"},
         )
@@ -283,24 +281,24 @@ def membership_set_role(
     *, by: Membership, target: Membership, role: str, request: HttpRequest | None = None
 ) -> Membership:
     """Change a member's role. Only owners make or unmake owners, and a team always keeps one owner."""
-    if not by.can("manage_members"):
-        raise PermissionDenied("Only owners and admins can change roles.")
-    if role not in Role.values:
-        raise ValidationError({"role": "Unknown role."})
-    if Role.OWNER in (role, target.role) and by.role != Role.OWNER:
-        raise PermissionDenied("Only owners can grant or remove the owner role.")
+    _check_role_grant(
+        by,
+        role,
+        doing="change roles",
+        owners_only="Only owners can grant or remove the owner role.",
+        owner=Role.OWNER in (role, target.role),
+    )
     with transaction.atomic():
         if target.role == Role.OWNER and role != Role.OWNER and owners_left(target.organization, target) == 0:
             raise ValidationError("A team needs at least one owner.")
         before = target.role
         target.role = role
         target.save(update_fields=["role"])
-        audit_record(
-            action="membership.role_changed",
-            organization=target.organization,
+        audit_account(
+            "membership.role_changed",
+            target,
             actor=by.user,
-            target_type="membership",
-            target_id=str(target.pk),
+            organization=target.organization,
             request=request,
             metadata={"user": target.user.email, "before": before, "after": role},
         )
@@ -321,13 +319,7 @@ def sudo_confirm(*, request: HttpRequest, password: str) -> bool:
     ok = authenticate(request, username=user.get_username(), password=password) is not None
     if ok:
         sudo_open(request)
-    audit_record(
-        action="user.reauthenticated" if ok else "user.reauthentication_failed",
-        actor=user,
-        target_type="user",
-        target_id=str(user.pk),
-        request=request,
-    )
+    audit_account("user.reauthenticated" if ok else "user.reauthentication_failed", user, actor=user, request=request)
     return ok
 
 

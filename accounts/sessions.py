@@ -16,8 +16,9 @@ from django.contrib.sessions.backends.base import SessionBase
 from django.dispatch import receiver
 from django.http import HttpRequest
 
+from accounts.auditing import audit_account
 from accounts.models import User, UserSession
-from audit.services import audit_record, client_ip
+from audit.services import client_ip
 
 
 def _store(session_key: str | None = None) -> SessionBase:
@@ -68,12 +69,6 @@ def sign_out_everywhere(*, user: User, request: HttpRequest | None = None, keep_
     for key in keys:
         _store(key).delete(key)
     rows.delete()
-    audit_record(
-        action="user.signed_out_everywhere",
-        actor=user if request is not None and getattr(request, "user", None) == user else None,
-        target_type="user",
-        target_id=str(user.pk),
-        request=request,
-        metadata={"sessions": len(keys)},
-    )
+    actor = user if request is not None and getattr(request, "user", None) == user else None
+    audit_account("user.signed_out_everywhere", user, actor=actor, request=request, metadata={"sessions": len(keys)})
     return len(keys)

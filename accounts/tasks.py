@@ -5,6 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from accounts import outbox
+from lib.jobs import queue_each
 
 
 @shared_task(acks_late=True, ignore_result=True, autoretry_for=(Exception,), retry_backoff=30, max_retries=8)
@@ -16,7 +17,4 @@ def send_email(email_id: int) -> bool:
 @shared_task(acks_late=True, ignore_result=True)
 def sweep_emails() -> int:
     """Every 5 minutes: queue emails whose task was lost (broker down at commit, retries exhausted, crashed worker)."""
-    due = outbox.emails_due()
-    for email_id in due:
-        send_email.delay(email_id)
-    return len(due)
+    return queue_each(send_email, outbox.emails_due())

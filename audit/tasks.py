@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from celery import shared_task
-from django.db import DatabaseError
-
 from audit.services import audit_chain_check
+from lib.jobs import idempotent_task
 
 
-@shared_task(acks_late=True, ignore_result=True, autoretry_for=(DatabaseError,), retry_backoff=60, max_retries=5)
+@idempotent_task(retry_backoff=60, max_retries=5)
 def verify_audit_chain() -> bool | None:
     """Daily: verify the audit log's hash chain (once per day, however many beats or retries)."""
     check = audit_chain_check()

@@ -101,21 +101,30 @@ def parse_keys(name: str, value: str | None) -> tuple[tuple[str, bytes], ...]:
     return tuple(keys)
 
 
-def _parse_legacy_versions(value: str | None) -> tuple[tuple[int, bytes], ...]:
-    out: list[tuple[int, bytes]] = []
+def version_secret_pairs(
+    setting: str, value: str | None, *, min_length: int, shape: str = "'version:secret' pairs"
+) -> list[tuple[int, str]]:
+    """The `version:secret` items of a comma-separated setting, in order. A malformed item, a secret shorter
+    than `min_length` or a repeated version is ImproperlyConfigured, naming `setting` (and `shape`)."""
+    out: list[tuple[int, str]] = []
     for item in (i.strip() for i in (value or "").split(",")):
         if not item:
             continue
         version, sep, secret = item.partition(":")
-        if not sep or not version.isdigit() or len(secret) < 32:
-            raise ImproperlyConfigured(
-                "KEYS_ENCRYPTION_KEYS must be 'version:secret' pairs, each secret at least 32 characters."
-            )
+        if not sep or not version.isdigit() or len(secret) < min_length:
+            raise ImproperlyConfigured(f"{setting} must be {shape}, each secret at least {min_length} characters.")
         if any(v == int(version) for v, _ in out):
-            raise ImproperlyConfigured("KEYS_ENCRYPTION_KEYS repeats a version.")
-        derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_LEGACY_INFO).derive(secret.encode())
-        out.append((int(version), derived))
-    return tuple(out)
+            raise ImproperlyConfigured(f"{setting} repeats a version.")
+        out.append((int(version), secret))
+    return out
+
+
+def _parse_legacy_versions(value: str | None) -> tuple[tuple[int, bytes], ...]:
+    pairs = version_secret_pairs("KEYS_ENCRYPTION_KEYS", value, min_length=32)
+    return tuple(
+        (version, HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_LEGACY_INFO).derive(secret.encode()))
+        for version, secret in pairs
+    )
 
 
 @lru_cache(maxsize=8)

@@ -1,5 +1,5 @@
-"""Small HTTP helpers every app's views share: the bearer token of a request, `no-store` answers, and 404
-for a row the caller may not see.
+"""Small HTTP helpers every app's views share: the bearer token of a request, `no-store` answers, 404 for a
+row the caller may not see, and an API request's validated body.
 
 A page or API answer that carries a secret must never be kept by a browser or a proxy cache, so it
 goes out with `no-store` (and `Pragma: no-cache` for HTTP/1.0 caches, as RFC 6749 section 5.1 asks).
@@ -8,11 +8,15 @@ goes out with `no-store` (and `Pragma: no-cache` for HTTP/1.0 caches, as RFC 674
 from __future__ import annotations
 
 import re
-from typing import TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpResponseBase
+
+if TYPE_CHECKING:  # only views of DRF call validated(); the portal's middleware need not import DRF
+    from rest_framework.request import Request
+    from rest_framework.serializers import BaseSerializer
 
 # Headers for an API answer that contains a secret (DRF: `Response(..., headers=NO_STORE)`).
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
@@ -79,3 +83,11 @@ def first_or_404(queryset: QuerySet[ModelT]) -> ModelT:
     if row is None:
         raise Http404
     return row
+
+
+def validated(serializer_class: type[BaseSerializer[Any]], request: Request, **options: Any) -> dict[str, Any]:
+    """The API request's body as `serializer_class` (with `options`, e.g. `partial=True`) validates it; an
+    invalid body is DRF's 400 naming the fields."""
+    serializer = serializer_class(data=request.data, **options)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)

@@ -9,8 +9,8 @@ as unregistered, and the next beat tick does its work.
 from __future__ import annotations
 
 from celery import shared_task
-from django.db import DatabaseError
 
+from lib.jobs import idempotent_task
 from monitoring.services import anomalies, notices
 from monitoring.services import usage_rollup as usage_rollup_service
 
@@ -21,27 +21,19 @@ def usage_rollup() -> int:
     return usage_rollup_service()
 
 
-@shared_task(acks_late=True, ignore_result=True, autoretry_for=(DatabaseError,), retry_backoff=30, max_retries=3)
+@idempotent_task(retry_backoff=30, max_retries=3)
 def send_expiry_notices() -> int:
     """Every 5 minutes: `key.expiring` (30/7/1 days) and `key.expired` notices, each sent once."""
     return notices.expiry_notices_run()
 
 
-@shared_task(
-    acks_late=True,
-    ignore_result=True,
-    autoretry_for=(DatabaseError,),
-    retry_backoff=30,
-    max_retries=2,
-    soft_time_limit=240,
-    time_limit=280,
-)
+@idempotent_task(retry_backoff=30, max_retries=2, soft_time_limit=240, time_limit=280)
 def scan_anomalies() -> int:
     """Every 5 minutes: run the anomaly detectors and raise alerts (deduplicated, with a cooldown)."""
     return len(anomalies.anomaly_scan().raised)
 
 
-@shared_task(acks_late=True, ignore_result=True, autoretry_for=(DatabaseError,), retry_backoff=60, max_retries=3)
+@idempotent_task(retry_backoff=60, max_retries=3)
 def prune_usage_networks() -> int:
     """Hourly: delete per-network usage older than the anomaly detector's memory."""
     return anomalies.usage_networks_prune()

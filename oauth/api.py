@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 
 from keys.permissions import HasScopes
 from keys.throttling import CredentialRateThrottle, VerifyRateThrottle
+from lib.http import validated
 from oauth.tokens import is_revoked
 
 MAX_JTIS = 100
@@ -46,9 +47,7 @@ class JtiStatus(APIView):
 
     @extend_schema(request=JtiStatusRequestSerializer, responses=JtiStatusResponseSerializer)
     def post(self, request: Request) -> Response:
-        data = JtiStatusRequestSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        asked: list[str] = data.validated_data["jti"]
+        asked: list[str] = validated(JtiStatusRequestSerializer, request)["jti"]
         response = Response({"revoked": [jti for jti in dict.fromkeys(asked) if is_revoked(jti)]})
         response["Cache-Control"] = "no-store"
         return response

@@ -14,7 +14,6 @@ token is present, so the certificate binds the token instead of being the creden
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from datetime import datetime
 from typing import Any
@@ -22,7 +21,6 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
-from oauth2_provider.models import get_access_token_model
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.request import Request
@@ -34,11 +32,13 @@ from keys.core.principal import CredentialUser
 from lib import http
 from lib.metrics import observe_authentication
 from oauth.binding import bound_thumbprint, same_certificate
+from oauth.selectors import access_token_row
 from oauth.tokens import InvalidToken, looks_like_jwt, verify_access_token
 
 logger = logging.getLogger("oauth.auth")
 
 FAILED_MESSAGE = "Invalid or expired access token."
+_CLAIMS_CARRIED = ("client_id", "scopes", "expires_at", "organization_id", "user_id", "certificate_thumbprint")
 
 
 class OAuthCredential:
@@ -147,26 +147,13 @@ class AccessTokenAuthentication(BaseAuthentication):
             raise self._fail(exc.reason) from None
         if claims.organization_id is None:
             raise self._fail("no organization claim", claims.client_id)
-        return OAuthCredential(
-            token_id=claims.jti,
-            client_id=claims.client_id,
-            scopes=claims.scopes,
-            expires_at=claims.expires_at,
-            organization_id=claims.organization_id,
-            user_id=claims.user_id,
-            certificate_thumbprint=claims.certificate_thumbprint,
-        )
+        # The credential carries the claims of the same names; the token's id is its jti.
+        return OAuthCredential(token_id=claims.jti, **{name: getattr(claims, name) for name in _CLAIMS_CARRIED})
 
     def _opaque(self, token: str) -> OAuthCredential:
         if len(token) > 4096:
             raise self._fail("oversized token")
-        checksum = hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
-        row = (
-            get_access_token_model()
-            .objects.select_related("application__organization", "user", "certificate_binding")
-            .filter(token_checksum=checksum)
-            .first()
-        )
+        row = access_token_row(token, "application__organization", "user", "certificate_binding")
         if row is None or row.application is None:
             raise self._fail("unknown opaque token")
         if row.expires <= timezone.now():

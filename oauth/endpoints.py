@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 from typing import Any
 from urllib.parse import unquote_plus, urlsplit
@@ -27,7 +26,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import View
 from oauth2_provider import views as dot_views
 from oauth2_provider.forms import AllowForm
-from oauth2_provider.models import get_access_token_model, get_device_grant_model, get_refresh_token_model
+from oauth2_provider.models import get_device_grant_model
 from oauth2_provider.settings import oauth2_settings
 from oauthlib.common import Request as OauthlibRequest
 
@@ -40,6 +39,7 @@ from oauth import services
 from oauth.binding import bound_thumbprint, confirmation, same_certificate
 from oauth.jwks import keyset
 from oauth.models import Application
+from oauth.selectors import access_token_row, refresh_token_rows
 from oauth.tokens import InvalidToken, looks_like_jwt, verify_access_token
 
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
@@ -78,15 +78,22 @@ def page_csp(application: Application | None, *, consent: bool = False) -> str:
     return policy
 
 
-def _rate_limited(request: HttpRequest, endpoint: str) -> JsonResponse | None:
-    window = hit(f"oauth:{endpoint}:{client_ip(request) or '-'}", settings.OAUTH_TOKEN_RATE_PER_MINUTE)
+def _slow_down(bucket: str, per_minute: int, message: str) -> JsonResponse | None:
+    """Count one hit on `bucket`: past `per_minute`, a 429 `slow_down` carrying the window's `Retry-After` and
+    rate-limit headers; else None."""
+    window = hit(bucket, per_minute)
     if window.allowed:
         return None
-    response = oauth_error("slow_down", "Too many requests from this address.", status=429)
+    response = oauth_error("slow_down", message, status=429)
     response["Retry-After"] = str(window.reset)
     for name, value in window.headers().items():
         response[name] = value
     return response
+
+
+def _rate_limited(request: HttpRequest, endpoint: str) -> JsonResponse | None:
+    bucket = f"oauth:{endpoint}:{client_ip(request) or '-'}"
+    return _slow_down(bucket, settings.OAUTH_TOKEN_RATE_PER_MINUTE, "Too many requests from this address.")
 
 
 def _presented_client_id(request: HttpRequest) -> str:
@@ -110,14 +117,12 @@ def _count_client_failure(request: HttpRequest, response: HttpResponse) -> HttpR
     client_id = _presented_client_id(request) if failed else ""
     if not client_id:
         return response
-    window = hit(f"oauth:client-failures:{client_id}", settings.OAUTH_CLIENT_FAILURES_PER_MINUTE)
-    if window.allowed:
-        return response
-    limited = oauth_error("slow_down", "Too many failed attempts for this client.", status=429)
-    limited["Retry-After"] = str(window.reset)
-    for name, value in window.headers().items():
-        limited[name] = value
-    return limited
+    limited = _slow_down(
+        f"oauth:client-failures:{client_id}",
+        settings.OAUTH_CLIENT_FAILURES_PER_MINUTE,
+        "Too many failed attempts for this client.",
+    )
+    return response if limited is None else limited
 
 
 class ConsentForm(AllowForm):
@@ -264,13 +269,7 @@ class IntrospectView(View):
 
     @staticmethod
     def _row(token: str) -> Any:
-        checksum = hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
-        return (
-            get_access_token_model()
-            .objects.select_related("application", "user", "issued_jwt", "certificate_binding")
-            .filter(token_checksum=checksum)
-            .first()
-        )
+        return access_token_row(token, "application", "user", "issued_jwt", "certificate_binding")
 
     def _access_token(self, token: str) -> dict[str, Any] | None:
         row = self._row(token)
@@ -305,14 +304,8 @@ class IntrospectView(View):
 
     @staticmethod
     def _refresh_token(token: str) -> dict[str, Any] | None:
-        checksum = hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
-        row = (
-            get_refresh_token_model()
-            .objects.select_related("application", "user", "access_token", "certificate_binding")
-            .filter(token_checksum=checksum)
-            .order_by("-id")
-            .first()
-        )
+        rows = refresh_token_rows(token, "application", "user", "access_token", "certificate_binding")
+        row = rows.order_by("-id").first()
         if row is None:
             return None
         idle = oauth2_settings.REFRESH_TOKEN_EXPIRE_SECONDS

@@ -9,36 +9,25 @@ DOT stores, never by plaintext.
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 from django.db import transaction
 from django.http import HttpRequest
-from oauth2_provider.models import get_access_token_model, get_refresh_token_model
 
 from keys.core.leaks import SOURCE_LABELS, HolderRequest, HolderRevoker, leak_record
 from oauth import services
+from oauth.selectors import access_token_row, refresh_token_rows
 
 MAX_TOKEN_LENGTH = 8192
 HINTS = ("access_token", "refresh_token")
 
 
-def _access(checksum: str) -> Any:
-    return (
-        get_access_token_model()
-        .objects.select_related("application__organization", "user")
-        .filter(token_checksum=checksum)
-        .first()
-    )
+def _access(token: str) -> Any:
+    return access_token_row(token, "application__organization", "user")
 
 
-def _refresh(checksum: str) -> Any:
-    return (
-        get_refresh_token_model()
-        .objects.select_related("application__organization", "user")
-        .filter(token_checksum=checksum, revoked__isnull=True)
-        .first()
-    )
+def _refresh(token: str) -> Any:
+    return refresh_token_rows(token, "application__organization", "user").filter(revoked__isnull=True).first()
 
 
 def _summary(row: Any, kind: str) -> dict[str, Any]:
@@ -57,12 +46,11 @@ def _summary(row: Any, kind: str) -> dict[str, Any]:
 def oauth_token_revoke_by_holder(data: HolderRequest, request: HttpRequest | None = None) -> bool:
     """Revoke the access or refresh token `data.key`, looking where the hint says first; True when it was ours."""
     token = data.key[:MAX_TOKEN_LENGTH]
-    checksum = hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
     lookups = [("oauth_access_token", _access), ("oauth_refresh_token", _refresh)]
     if data.token_type_hint == "refresh_token":
         lookups.reverse()
     for kind, lookup in lookups:
-        row = lookup(checksum)
+        row = lookup(token)
         if row is not None and row.application is not None:
             _revoke(row, kind, request)
             return True

@@ -156,6 +156,14 @@ class IssuedJWT(models.Model):
         return f"JWT {self.jti}"
 
 
+def _bound_token(model: str) -> models.OneToOneField[Any, Any]:
+    """A binding's link to one of DOT's token rows (access or refresh): either may be empty, and the binding
+    goes with its token."""
+    return models.OneToOneField(
+        model, null=True, blank=True, on_delete=models.CASCADE, related_name="certificate_binding"
+    )
+
+
 class CertificateBinding(models.Model):
     """RFC 8705: the client certificate (its `x5t#S256`) one token is bound to, beside DOT's row for it.
 
@@ -165,20 +173,8 @@ class CertificateBinding(models.Model):
     side table; the cascades remove a binding with its token.
     """
 
-    access_token: models.OneToOneField[Any, Any] = models.OneToOneField(
-        settings.OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.CASCADE,
-        related_name="certificate_binding",
-    )
-    refresh_token: models.OneToOneField[Any, Any] = models.OneToOneField(
-        settings.OAUTH2_PROVIDER_REFRESH_TOKEN_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.CASCADE,
-        related_name="certificate_binding",
-    )
+    access_token = _bound_token(settings.OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL)
+    refresh_token = _bound_token(settings.OAUTH2_PROVIDER_REFRESH_TOKEN_MODEL)
     # base64url of a SHA-256: 43 characters.
     thumbprint: models.CharField[Any, Any] = models.CharField("x5t#S256", max_length=64)
     created_at: models.DateTimeField[Any, Any] = models.DateTimeField(auto_now_add=True)

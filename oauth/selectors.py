@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -14,6 +15,24 @@ from oauth2_provider.models import get_access_token_model, get_refresh_token_mod
 from accounts.models import Organization, User
 from lib.http import first_or_404
 from oauth.models import Application
+
+
+def token_checksum(token: str) -> str:
+    """The SHA-256 (hex) that DOT stores for an access or refresh token: tokens are found by it, never by
+    plaintext."""
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def access_token_row(token: str, *related: str) -> Any:
+    """The access token row whose value is `token` (with `related` selected), or None."""
+    tokens = get_access_token_model().objects.select_related(*related)
+    return tokens.filter(token_checksum=token_checksum(token)).first()
+
+
+def refresh_token_rows(token: str, *related: str) -> QuerySet[Any]:
+    """The refresh token rows whose value is `token` (with `related` selected)."""
+    tokens = get_refresh_token_model().objects.select_related(*related)
+    return tokens.filter(token_checksum=token_checksum(token))
 
 
 def apps_for_org(org: Organization) -> QuerySet[Application]:

@@ -6,11 +6,13 @@ change, and record one more audit event for the bulk action itself.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from audit.services import audit_record
+from audit.services import audit_admin_action
 from lib.admin import OrganizationFilter, ReadOnlyAdmin, ReadOnlyInline
 from webhooks import services
 from webhooks.models import Attempt, Delivery, DisabledReason, Endpoint, Message
@@ -55,26 +57,37 @@ class EndpointAdmin(ReadOnlyAdmin):
             services.endpoint_disable(
                 endpoint=endpoint, actor=request.user, reason=DisabledReason.ADMIN, request=request
             )
-        audit_record(
-            action="admin.webhook_endpoints_disabled",
-            actor=request.user,
+        audit_admin_action(
+            request,
+            "admin.webhook_endpoints_disabled",
             target_type="webhook_endpoint",
-            request=request,
-            metadata={"endpoints": [e.id for e in endpoints], "count": len(endpoints)},
+            endpoints=[e.id for e in endpoints],
+            count=len(endpoints),
         )
         self.message_user(request, f"Disabled {len(endpoints)} endpoint(s).", messages.SUCCESS)
 
 
-def _retry(request: HttpRequest, deliveries: list[Delivery]) -> tuple[int, int]:
-    done = skipped = 0
-    for delivery in deliveries:
-        try:
-            services.delivery_retry(delivery=delivery, actor=request.user, request=request)
-        except services.WebhookConflict:
-            skipped += 1
-        else:
-            done += 1
-    return done, skipped
+class RetriesDeliveries(ReadOnlyAdmin):
+    """An admin with a bulk action that retries deliveries (for staff who may change deliveries)."""
+
+    def has_retry_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.has_perm("webhooks.change_delivery"))
+
+    def retry(self, request: HttpRequest, deliveries: list[Delivery], action: str, /, **selected: Any) -> None:
+        """Retry each delivery through the service (which audits it), skipping those it refuses; then record
+        the bulk action once, with `selected`, and tell the staff member."""
+        done = skipped = 0
+        for delivery in deliveries:
+            try:
+                services.delivery_retry(delivery=delivery, actor=request.user, request=request)
+            except services.WebhookConflict:
+                skipped += 1
+            else:
+                done += 1
+        # The event is about what was selected: webhook_message or webhook_delivery.
+        target_type = f"webhook_{self.opts.model_name}"
+        audit_admin_action(request, action, target_type=target_type, **selected, retried=done, skipped=skipped)
+        self.message_user(request, f"Queued {done} delivery retries; skipped {skipped}.", messages.SUCCESS)
 
 
 class DeliveryInline(ReadOnlyInline):
@@ -83,7 +96,7 @@ class DeliveryInline(ReadOnlyInline):
 
 
 @admin.register(Message)
-class MessageAdmin(ReadOnlyAdmin):
+class MessageAdmin(RetriesDeliveries):
     list_display = ("id", "event_type", "organization", "created_at")
     list_filter = ("event_type", ("created_at", admin.DateFieldListFilter))
     search_fields = ("id", "event_type", "organization__name", "organization__slug")
@@ -94,29 +107,19 @@ class MessageAdmin(ReadOnlyAdmin):
     inlines = (DeliveryInline,)
     actions = ("retry_selected",)
 
-    def has_retry_permission(self, request: HttpRequest) -> bool:
-        return bool(request.user.has_perm("webhooks.change_delivery"))
-
     @admin.action(description="Retry the deliveries of selected messages", permissions=["retry"])
     def retry_selected(self, request: HttpRequest, queryset: QuerySet[Message]) -> None:
         deliveries = list(Delivery.objects.filter(message__in=queryset).select_related("endpoint__organization"))
-        done, skipped = _retry(request, deliveries)
-        audit_record(
-            action="admin.webhook_messages_retried",
-            actor=request.user,
-            target_type="webhook_message",
-            request=request,
-            metadata={
-                "messages": list(queryset.values_list("id", flat=True)[:100]),
-                "retried": done,
-                "skipped": skipped,
-            },
+        self.retry(
+            request,
+            deliveries,
+            "admin.webhook_messages_retried",
+            messages=list(queryset.values_list("id", flat=True)[:100]),
         )
-        self.message_user(request, f"Queued {done} delivery retries; skipped {skipped}.", messages.SUCCESS)
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(ReadOnlyAdmin):
+class DeliveryAdmin(RetriesDeliveries):
     list_display = (
         "message",
         "endpoint",
@@ -147,21 +150,10 @@ class DeliveryAdmin(ReadOnlyAdmin):
     inlines = (AttemptInline,)
     actions = ("retry_selected",)
 
-    def has_retry_permission(self, request: HttpRequest) -> bool:
-        return bool(request.user.has_perm("webhooks.change_delivery"))
-
     @admin.action(description="Retry selected deliveries", permissions=["retry"])
     def retry_selected(self, request: HttpRequest, queryset: QuerySet[Delivery]) -> None:
         deliveries = list(queryset.select_related("endpoint__organization"))
-        done, skipped = _retry(request, deliveries)
-        audit_record(
-            action="admin.webhook_deliveries_retried",
-            actor=request.user,
-            target_type="webhook_delivery",
-            request=request,
-            metadata={"deliveries": [d.pk for d in deliveries][:100], "retried": done, "skipped": skipped},
-        )
-        self.message_user(request, f"Queued {done} delivery retries; skipped {skipped}.", messages.SUCCESS)
+        self.retry(request, deliveries, "admin.webhook_deliveries_retried", deliveries=[d.pk for d in deliveries][:100])
 
 
 @admin.register(Attempt)

@@ -20,7 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api import Conflict, OrganizationAccess, ReauthenticationRequired, caller_for, require_sudo
-from lib.http import NO_STORE
+from lib.http import NO_STORE, validated
 from webhooks import catalogue, services
 from webhooks.models import Delivery, Endpoint
 from webhooks.selectors import deliveries_for_endpoint, delivery_for_endpoint, endpoint_for_org
@@ -96,12 +96,11 @@ class EndpointListCreate(GenericAPIView[Endpoint]):
         responses={201: CreatedEndpointSerializer},
     )
     def post(self, request: Request) -> Response:
-        data = EndpointCreateSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        fields = validated(EndpointCreateSerializer, request)
         _require_sudo(request)
         caller = caller_for(request)
         endpoint, secret = services.endpoint_create(
-            organization=caller.organization, actor=caller.actor, request=request._request, **data.validated_data
+            organization=caller.organization, actor=caller.actor, request=request._request, **fields
         )
         body = CreatedEndpointSerializer(endpoint, context={"secret": secret}).data
         return Response(body, status=status.HTTP_201_CREATED, headers=NO_STORE)
@@ -119,10 +118,9 @@ class EndpointDetail(EndpointView):
     )
     def patch(self, request: Request, endpoint_id: str) -> Response:
         endpoint = self.get_endpoint(request, endpoint_id)
-        data = EndpointUpdateSerializer(data=request.data, partial=True)
-        data.is_valid(raise_exception=True)
+        fields = validated(EndpointUpdateSerializer, request, partial=True)
         endpoint = services.endpoint_update(
-            endpoint=endpoint, actor=caller_for(request).actor, request=request._request, **data.validated_data
+            endpoint=endpoint, actor=caller_for(request).actor, request=request._request, **fields
         )
         return Response(EndpointSerializer(endpoint).data)
 
@@ -164,14 +162,10 @@ class EndpointSecretRotate(EndpointView):
     )
     def post(self, request: Request, endpoint_id: str) -> Response:
         endpoint = self.get_endpoint(request, endpoint_id)
-        data = RotateSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        grace = timedelta(seconds=validated(RotateSerializer, request)["grace_seconds"])
         _require_sudo(request)
         secret, grace_until = services.endpoint_secret_rotate(
-            endpoint=endpoint,
-            actor=caller_for(request).actor,
-            grace=timedelta(seconds=data.validated_data["grace_seconds"]),
-            request=request._request,
+            endpoint=endpoint, actor=caller_for(request).actor, grace=grace, request=request._request
         )
         return Response(RotateResultSerializer({"secret": secret, "grace_until": grace_until}).data, headers=NO_STORE)
 
@@ -226,14 +220,10 @@ class EndpointRecover(EndpointView):
     @extend_schema(operation_id="webhooks_endpoints_recover", request=RecoverSerializer, responses=CountSerializer)
     def post(self, request: Request, endpoint_id: str) -> Response:
         endpoint = self.get_endpoint(request, endpoint_id)
-        data = RecoverSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        since = validated(RecoverSerializer, request)["since"]
         try:
             count = services.deliveries_recover(
-                endpoint=endpoint,
-                actor=caller_for(request).actor,
-                since=data.validated_data["since"],
-                request=request._request,
+                endpoint=endpoint, actor=caller_for(request).actor, since=since, request=request._request
             )
         except WebhookConflict as exc:
             raise Conflict(str(exc)) from exc

@@ -3,20 +3,12 @@
 from __future__ import annotations
 
 from celery import shared_task
-from django.db import DatabaseError
 
+from lib.jobs import idempotent_task, queue_each
 from webhooks import services
 
 
-@shared_task(
-    acks_late=True,
-    ignore_result=True,
-    autoretry_for=(DatabaseError,),
-    retry_backoff=5,
-    max_retries=5,
-    soft_time_limit=45,
-    time_limit=60,
-)
+@idempotent_task(retry_backoff=5, max_retries=5, soft_time_limit=45, time_limit=60)
 def deliver(delivery_id: int) -> None:
     """Make one attempt of a delivery if it is still due; a duplicate or late copy of this task does nothing."""
     services.delivery_attempt(delivery_id=delivery_id)
@@ -25,10 +17,7 @@ def deliver(delivery_id: int) -> None:
 @shared_task(acks_late=True, ignore_result=True)
 def sweep() -> int:
     """Every 30 s: queue deliveries that are due (long retries, lost tasks, crashed workers). Safe to run twice."""
-    due = services.deliveries_due()
-    for delivery_id in due:
-        deliver.delay(delivery_id)
-    return len(due)
+    return queue_each(deliver, services.deliveries_due())
 
 
 @shared_task(acks_late=True, ignore_result=True)

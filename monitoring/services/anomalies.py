@@ -22,7 +22,7 @@ The scan looks at the previous (complete) hour and the current one, so a spike i
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -301,19 +301,8 @@ def _raise(finding: Finding, now: datetime) -> Alert | str:
                 return "cooldown"
         try:
             with transaction.atomic():
-                alert = Alert.objects.create(
-                    organization_id=finding.organization_id,
-                    key_id=finding.key_id,
-                    kind=finding.kind,
-                    subject=finding.subject,
-                    hour=finding.hour,
-                    observed=finding.observed,
-                    baseline=finding.baseline,
-                    threshold=finding.threshold,
-                    details=finding.details,
-                    first_seen_at=now,
-                    last_seen_at=now,
-                )
+                # A finding's fields are the alert's columns of the same names.
+                alert = Alert.objects.create(**asdict(finding), first_seen_at=now, last_seen_at=now)
         except IntegrityError:
             return "updated"  # another scan raised it a moment ago
         _announce(Alert.objects.select_related("organization", "key__created_by").get(pk=alert.pk))

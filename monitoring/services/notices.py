@@ -9,39 +9,24 @@ transaction as its event and email, so a rerun, a late run or a second beat neve
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.outbox import email_queue, recipients_for
 from audit.services import audit_record
-from keys.models import APIKey, ClientCertificate, KeyStatus, SigningSecret
+from keys.models import APIKey, KeyStatus
+from keys.policies.hygiene import KINDS, HygieneKind
 from monitoring.models import EXPIRED, ExpiryNotice
 from webhooks.services import publish
 
-
-@dataclass(frozen=True)
-class CredentialKind:
-    """A credential model the notices cover, and how the portal names and links it."""
-
-    kind: str
-    model: type[models.Model]
-    label: str
-    url_name: str
-    url_arg: str
-
-
-CREDENTIAL_KINDS = (
-    CredentialKind("api_key", APIKey, "API key", "keys:detail", "key_id"),
-    CredentialKind("signing_secret", SigningSecret, "signing secret", "keys:signing_detail", "secret_id"),
-    CredentialKind("client_certificate", ClientCertificate, "client certificate", "keys:certificate_detail", "cert_id"),
-)
+# The credential kinds and how the portal names and links them: the same table as the hygiene report's.
+CREDENTIAL_KINDS = tuple(KINDS.values())
 
 
 def thresholds() -> list[int]:
@@ -74,14 +59,14 @@ def expiry_notices_run(*, now: datetime | None = None) -> int:
             # Only a threshold the credential crossed while it existed: one created with 30 days to live
             # was never "30 days from expiry" after its creation, so it gets no "expires in 30 days".
             band = band.filter(created_at__lt=F("expires_at") - timedelta(days=threshold))
-            for credential in band.exclude(_noticed(spec.kind, threshold, OuterRef("expires_at"))).iterator():
+            for credential in band.exclude(_noticed(spec.name, threshold, OuterRef("expires_at"))).iterator():
                 ends_at = credential.expires_at  # type: ignore[attr-defined]
                 sent += _send(spec, credential, threshold=threshold, ends_at=ends_at, now=now)
         sent += _send_expired(spec, now)
     return sent
 
 
-def _send_expired(spec: CredentialKind, now: datetime) -> int:
+def _send_expired(spec: HygieneKind, now: datetime) -> int:
     """`key.expired` once for each credential that stopped working on its own within the lookback."""
     since = now - timedelta(days=settings.KEYS_EXPIRED_NOTICE_LOOKBACK_DAYS)
     ended = Q(expires_at__gt=since, expires_at__lte=now)
@@ -96,7 +81,7 @@ def _send_expired(spec: CredentialKind, now: datetime) -> int:
         return 0
     done = set(
         ExpiryNotice.objects.filter(
-            credential_kind=spec.kind,
+            credential_kind=spec.name,
             credential_id__in=[str(c.pk) for c in candidates],
             threshold_days=EXPIRED,
         ).values_list("credential_id", "expires_at")
@@ -110,14 +95,14 @@ def _send_expired(spec: CredentialKind, now: datetime) -> int:
     return sent
 
 
-def _send(spec: CredentialKind, credential: Any, *, threshold: int, ends_at: datetime, now: datetime) -> int:
+def _send(spec: HygieneKind, credential: Any, *, threshold: int, ends_at: datetime, now: datetime) -> int:
     """Claim one notice and, in the same transaction, publish its event, queue its email and audit it."""
     org = credential.organization
     try:
         with transaction.atomic():
             ExpiryNotice.objects.create(
                 organization=org,
-                credential_kind=spec.kind,
+                credential_kind=spec.name,
                 credential_id=str(credential.pk),
                 threshold_days=threshold,
                 expires_at=ends_at,
@@ -128,7 +113,7 @@ def _send(spec: CredentialKind, credential: Any, *, threshold: int, ends_at: dat
     return 1
 
 
-def _announce(spec: CredentialKind, credential: Any, *, threshold: int, ends_at: datetime, now: datetime) -> None:
+def _announce(spec: HygieneKind, credential: Any, *, threshold: int, ends_at: datetime, now: datetime) -> None:
     org = credential.organization
     expired = threshold == EXPIRED
     event_type = "key.expired" if expired else "key.expiring"
@@ -136,7 +121,7 @@ def _announce(spec: CredentialKind, credential: Any, *, threshold: int, ends_at:
     rolled = spec.model is APIKey and credential.grace_until is not None and credential.grace_until == ends_at
     data: dict[str, Any] = {
         "organization": org.slug,
-        "kind": spec.kind,
+        "kind": spec.name,
         "key": credential.summary(),
         "expires_at": ends_at.isoformat(),
     }
@@ -150,7 +135,7 @@ def _announce(spec: CredentialKind, credential: Any, *, threshold: int, ends_at:
         action=event_type,
         organization=org,
         actor_label="expiry notices",
-        target_type=spec.kind,
+        target_type=spec.name,
         target_id=str(credential.pk),
         metadata={k: v for k, v in data.items() if k != "organization"},
     )
@@ -169,6 +154,6 @@ def _announce(spec: CredentialKind, credential: Any, *, threshold: int, ends_at:
             "expires_display": ends_at.strftime("%Y-%m-%d %H:%M UTC"),
             "days_left": days_left,
             "rolled": rolled,
-            "path": reverse(spec.url_name, kwargs={"slug": org.slug, spec.url_arg: credential.pk}),
+            "path": reverse(spec.detail_url, kwargs={"slug": org.slug, spec.url_kwarg: credential.pk}),
         },
     )

@@ -135,13 +135,7 @@ def endpoint_create(
             organization=organization, created_by=user, created_by_label=label, created_at=now, **fields
         )
         plaintext = _new_secret(endpoint, now)
-        record_endpoint(
-            "webhook.endpoint_created",
-            endpoint,
-            actor=actor,
-            request=request,
-            endpoint=endpoint.summary(),
-        )
+        record_endpoint("webhook.endpoint_created", endpoint, actor=actor, request=request, endpoint=endpoint.summary())
     return endpoint, plaintext
 
 
@@ -185,13 +179,7 @@ def endpoint_delete(*, endpoint: Endpoint, actor: Any, request: HttpRequest | No
     """Delete an endpoint with its secrets and delivery log. Messages other endpoints got are kept."""
     with transaction.atomic():
         locked = Endpoint.objects.select_for_update().get(pk=endpoint.pk)
-        record_endpoint(
-            "webhook.endpoint_deleted",
-            locked,
-            actor=actor,
-            request=request,
-            endpoint=locked.summary(),
-        )
+        record_endpoint("webhook.endpoint_deleted", locked, actor=actor, request=request, endpoint=locked.summary())
         locked.delete()
 
 
@@ -272,12 +260,7 @@ def endpoint_enable(*, endpoint: Endpoint, actor: Any, request: HttpRequest | No
         locked.disabled_at = None
         locked.failing_since = None
         locked.save(update_fields=["is_enabled", "disabled_reason", "disabled_at", "failing_since", "updated_at"])
-        record_endpoint(
-            "webhook.endpoint_enabled",
-            locked,
-            actor=actor,
-            request=request,
-        )
+        record_endpoint("webhook.endpoint_enabled", locked, actor=actor, request=request)
     return locked
 
 
@@ -314,13 +297,7 @@ def endpoint_secret_reveal(
             )
             for r in rows
         ]
-        record_endpoint(
-            "webhook.secret_revealed",
-            endpoint,
-            actor=actor,
-            request=request,
-            secrets=len(revealed),
-        )
+        record_endpoint("webhook.secret_revealed", endpoint, actor=actor, request=request, secrets=len(revealed))
     return revealed
 
 
@@ -372,11 +349,5 @@ def endpoint_send_test(*, endpoint: Endpoint, actor: Any, request: HttpRequest |
             endpoints=[locked],
         )
         assert message is not None
-        record_endpoint(
-            "webhook.test_sent",
-            locked,
-            actor=actor,
-            request=request,
-            message=message.id,
-        )
+        record_endpoint("webhook.test_sent", locked, actor=actor, request=request, message=message.id)
     return message
