@@ -59,14 +59,28 @@ def eager_celery() -> Iterator[None]:
     app.conf.CELERY_TASK_ALWAYS_EAGER, app.conf.CELERY_TASK_EAGER_PROPAGATES = before
 
 
-@pytest.fixture
-def alice(db: Any) -> User:
-    return user_signup(email="alice@example.com", password=PASSWORD, name="Alice")
+def _signed_up(name: str) -> Any:
+    """A fixture named after `name`: a person who signed up (name@example.com), so with a team of their own."""
+
+    @pytest.fixture(name=name.lower())
+    def person(db: Any) -> User:
+        return user_signup(email=f"{name.lower()}@example.com", password=PASSWORD, name=name)
+
+    return person
+
+
+def _own_team(user: User) -> Organization:
+    """The team `user` got by signing up, which they own."""
+    return Membership.objects.get(user=user).organization
+
+
+alice = _signed_up("Alice")
+charlie = _signed_up("Charlie")
 
 
 @pytest.fixture
 def org(alice: User) -> Organization:
-    return Membership.objects.get(user=alice).organization
+    return _own_team(alice)
 
 
 def _member(org: Organization, email: str, role: str) -> User:
@@ -86,13 +100,8 @@ def vera(org: Organization) -> User:
 
 
 @pytest.fixture
-def charlie(db: Any) -> User:
-    return user_signup(email="charlie@example.com", password=PASSWORD, name="Charlie")
-
-
-@pytest.fixture
 def charlie_org(charlie: User) -> Organization:
-    return Membership.objects.get(user=charlie).organization
+    return _own_team(charlie)
 
 
 @pytest.fixture

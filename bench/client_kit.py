@@ -2,8 +2,8 @@
 
     .venv/bin/python bench/client_kit.py [--seconds 8] [--keys 250]
 
-Creates the PostgreSQL database `kh_bench_kit`, seeds `--keys` API keys (as bench/auth_throughput.py
-does) and one `keys:verify` key for the company API, and in one run:
+Creates the PostgreSQL database `kh_bench_kit` (or `BENCH_DATABASE`), seeds `--keys` API keys (as
+bench/auth_throughput.py does) and one `keys:verify` key for the company API, and in one run:
 
 1. serves the platform (bench/kit_settings.py: `/bench/open` and `/bench/ours`, APIKeyAuthentication +
    HasScopes) and the example company API (examples/company_api: `/healthz` open, `/orders` behind
@@ -23,10 +23,8 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import subprocess
 import sys
 import tempfile
-import time
 import timeit
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -37,15 +35,20 @@ sys.path.insert(0, str(ROOT))
 OUT = ROOT / "bench" / "out"
 
 from bench.auth_throughput import IP, Load, Variant, free_port, run_wrk, seed_ours, status_of, wrk_script  # noqa: E402
-from bench.common import clear_redis, platform_env, recreate_database, redis_url, signed_up, start_django  # noqa: E402
+from bench.common import (  # noqa: E402
+    database_name,
+    fresh_platform,
+    platform_env,
+    redis_url,
+    running,
+    signed_up,
+    wait_until,
+)
 
-DB_NAME = "kh_bench_kit"
-REDIS_URL = redis_url(3)
-REDIS_PREFIX = "khkitbench"
 PLATFORM_ENV = platform_env(
-    DB_NAME,
-    redis_url=REDIS_URL,
-    redis_prefix=REDIS_PREFIX,
+    database_name("kh_bench_kit"),
+    redis_url=redis_url(3),
+    redis_prefix="khkitbench",
     DJANGO_SETTINGS_MODULE="bench.kit_settings",
     STATIC_MANIFEST="0",
     # The company API verifies every request of the cold run through one key: its own throttle must not be what we measure.
@@ -59,28 +62,9 @@ def serve(app: str, chdir: Path, env: dict[str, str], ready: str, log_name: str)
     port = free_port()
     cmd = [sys.executable, "-m", "gunicorn", app, "--chdir", str(chdir), "--bind", f"{IP}:{port}"]
     cmd += ["--workers", "2", "--log-level", "warning"]
-    with open(OUT / log_name, "w") as log:
-        proc = subprocess.Popen(cmd, env=env, cwd=chdir, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            for _ in range(300):
-                if proc.poll() is not None:
-                    raise RuntimeError(f"gunicorn exited with {proc.returncode}; see {OUT / log_name}")
-                try:
-                    if status_of(port, ready, {}) == 200:
-                        break
-                except OSError:
-                    pass
-                time.sleep(0.1)
-            else:
-                raise RuntimeError(f"{app} did not become ready within 30 s")
-            yield port
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+    with running(cmd, env=env, cwd=chdir, log=OUT / log_name) as proc:
+        wait_until(lambda: status_of(port, ready, {}) == 200, proc, what=app, seconds=30, log=OUT / log_name)
+        yield port
 
 
 def prime(port: int, variant: Variant, passes: int = 4) -> None:
@@ -118,11 +102,8 @@ def main() -> None:
     parser.add_argument("--keys", type=int, default=250)
     args = parser.parse_args()
 
-    os.environ.update(PLATFORM_ENV)
     OUT.mkdir(exist_ok=True)
-    recreate_database(DB_NAME, create=True)
-    try:
-        start_django()
+    with fresh_platform(PLATFORM_ENV):
         from keys.apikeys.verification import key_check
         from keys.services import key_create
 
@@ -181,12 +162,6 @@ def main() -> None:
         print(f"  kit, cache hit                           {t_warm * 1e6:9.1f} µs   {t_warm / t_check:.2f}")
         print(f"  kit, cache miss (POST /api/v1/verify)    {t_cold * 1e6:9.1f} µs   {t_cold / t_check:.2f}")
         print(f"load average after: {os.getloadavg()}")
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        recreate_database(DB_NAME, create=False)
-        clear_redis(REDIS_URL, REDIS_PREFIX)
 
 
 if __name__ == "__main__":

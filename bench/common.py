@@ -1,17 +1,20 @@
-"""What the bench scripts share: the platform's environment, a throw-away PostgreSQL database, Redis clean-up, timing.
+"""What the bench scripts share: the platform's environment, a throw-away PostgreSQL database, Redis clean-up,
+the servers and workers they start, timing.
 
 One copy here so that every script measures under the same settings (same pepper, same keyring, same
-logging), and a fix to the set-up reaches all of them. Not yet used by auth_throughput.py, revocation_delay.py
-and ratelimit_accuracy.py, which still carry their own copies: their BASE_ENV / ENV fit `platform_env`, their
-`recreate_database` and `clear_redis` (a flush, or a prefix scan) fit the ones here, and the setup-migrate-signup
-start of revocation_delay.py / ratelimit_accuracy.py fits `start_django` + `signed_up`.
+logging), and a fix to the set-up reaches all of them. Not yet used by auth_throughput.py, which still carries
+its own copies: its BASE_ENV fits `platform_env`, its `recreate_database` and `clear_redis` the ones here, and
+its gunicorn start and stop `running` + `wait_until`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 PG_URL = "postgres://postgres@127.0.0.1:5432"
@@ -20,6 +23,11 @@ PG_URL = "postgres://postgres@127.0.0.1:5432"
 def redis_url(db: int) -> str:
     """The bench's Redis: `BENCH_REDIS_URL` when set (a bench may flush it), else database `db` on loopback."""
     return os.environ.get("BENCH_REDIS_URL") or f"redis://127.0.0.1:6379/{db}"
+
+
+def database_name(default: str) -> str:
+    """The bench's database: `BENCH_DATABASE` when set (to run beside another run of the same bench), else `default`."""
+    return os.environ.get("BENCH_DATABASE") or default
 
 
 def platform_env(
@@ -100,3 +108,65 @@ def signed_up(email: str = "bench@example.com") -> tuple[Any, Any]:
 
     user = user_signup(email=email, password="bench-password-0123", name="Bench")
     return user, Membership.objects.get(user=user).organization
+
+
+@contextlib.contextmanager
+def fresh_platform(env: dict[str, str], *, flush_redis: bool = False) -> Iterator[None]:
+    """Django set up under `env` (os.environ takes it) on its database, created empty and migrated, for the block.
+
+    Afterwards the database is dropped and the bench's Redis keys are deleted, before the run too (a run that
+    was killed leaves them): those under its CACHE_KEY_PREFIX, or with `flush_redis` the whole Redis database
+    (a Celery broker's keys have no prefix)."""
+    os.environ.update(env)
+    database = env["DATABASE_URL"].rpartition("/")[2]
+    redis, prefix = env.get("REDIS_URL"), None if flush_redis else env.get("CACHE_KEY_PREFIX")
+    recreate_database(database, create=True)
+    if redis:
+        clear_redis(redis, prefix)
+    try:
+        start_django()
+        yield
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        recreate_database(database, create=False)
+        if redis:
+            clear_redis(redis, prefix)
+
+
+def stop(proc: subprocess.Popen[bytes], timeout: float = 10) -> None:
+    """Terminate `proc` and reap it; kill it if it is still running after `timeout` seconds."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+@contextlib.contextmanager
+def running(cmd: list[str], *, env: dict[str, str], cwd: Path, log: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """`cmd` as a process, its output (stdout and stderr) written to `log`, until the block ends."""
+    with open(log, "w") as out:
+        proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT)
+        try:
+            yield proc
+        finally:
+            stop(proc)
+
+
+def wait_until(
+    ready: Callable[[], bool], proc: subprocess.Popen[bytes], *, what: str, seconds: float, log: Path
+) -> None:
+    """Poll `ready` (an OSError counts as not yet) every 0.1 s until it holds; RuntimeError if `proc` exits first
+    or `seconds` pass. `what` and `log` name the process and its output in the error."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{what} exited with {proc.returncode}; see {log}")
+        with contextlib.suppress(OSError):
+            if ready():
+                return
+        time.sleep(0.1)
+    raise RuntimeError(f"{what} did not become ready within {seconds:g} s; see {log}")

@@ -2,12 +2,12 @@
 
     .venv/bin/python bench/key_list_page.py [--keys 10000] [--requests 60]
 
-Creates the PostgreSQL database `kh_bench_key_list`, migrates it, and makes two teams: one with 100
-keys and one with `--keys` keys (bulk inserted, as bench/auth_throughput.py seeds them). Then, in
-process, through the full middleware stack (Django's test client, logged in as the owner), it times
-the first page, a page deep in the list and a name search for each team, and prints the p50 and p95
-server time, the queries per page and the ratio of the large team to the small one, side by side.
-The database is dropped at the end. It only prints; nothing is asserted.
+Creates the PostgreSQL database `kh_bench_key_list` (or `BENCH_DATABASE`), migrates it, and makes two
+teams: one with 100 keys and one with `--keys` keys (bulk inserted, as bench/auth_throughput.py seeds
+them). Then, in process, through the full middleware stack (Django's test client, logged in as the
+owner), it times the first page, a page deep in the list and a name search for each team, and prints the
+p50 and p95 server time, the queries per page and the ratio of the large team to the small one, side by
+side. The database is dropped at the end. It only prints; nothing is asserted.
 """
 
 from __future__ import annotations
@@ -23,10 +23,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import platform_env, recreate_database, signed_up, start_django  # noqa: E402
+from bench.common import database_name, fresh_platform, platform_env, signed_up  # noqa: E402
 
-DB_NAME = "kh_bench_key_list"
-ENV = platform_env(DB_NAME, STATIC_MANIFEST="0")
+ENV = platform_env(database_name("kh_bench_key_list"), STATIC_MANIFEST="0")
 
 
 def team(email: str, keys: int, start: int, rng: random.Random):  # type: ignore[no-untyped-def]
@@ -67,10 +66,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=60)
     args = parser.parse_args()
 
-    os.environ.update(ENV)
-    recreate_database(DB_NAME, create=True)
-    try:
-        start_django()
+    with fresh_platform(ENV):
         from django.test import Client
 
         rng = random.Random(7)
@@ -97,11 +93,6 @@ def main() -> None:
             )
         print("budget: under 100 ms of server time with 10,000 keys (DESIGN 8)")
         print(f"load average after: {os.getloadavg()}")
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        recreate_database(DB_NAME, create=False)
 
 
 if __name__ == "__main__":

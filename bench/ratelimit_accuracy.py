@@ -2,12 +2,12 @@
 
     .venv/bin/python bench/ratelimit_accuracy.py [--processes 2] [--threads 2] [--seconds 2]
 
-For each limit, `--processes` forked processes with `--threads` threads each hit one fresh key's
-window as fast as they can for `--seconds`, through `LocalCounters.hit` (what CredentialRateThrottle
-calls). Prints, side by side with the exact `lib.ratelimit.hit` (one round trip per hit), how many
-hits were admitted against the limit (exact would admit exactly the limit), the hits per second and
-the share of hits that paid a round trip. Uses Redis db 0 under the prefix `khbenchrl`, removed at
-the end. It only prints; nothing is asserted.
+For each limit, `--processes` forked processes with `--threads` threads each hit one fresh key's window
+as fast as they can for `--seconds`, through `LocalCounters.hit` (what CredentialRateThrottle calls).
+Prints, side by side with the exact `lib.ratelimit.hit` (one round trip per hit), how many hits were
+admitted against the limit (exact would admit exactly the limit), the hits per second and the share of
+hits that paid a round trip. Uses Redis db 0 (or `BENCH_REDIS_URL`) under the prefix `khbenchrl`, removed
+at the end. It only prints; nothing is asserted.
 """
 
 from __future__ import annotations
@@ -23,7 +23,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-REDIS_URL = "redis://127.0.0.1:6379/0"
+
+from bench.common import clear_redis, redis_url  # noqa: E402
+
+REDIS_URL = redis_url(0)
 PREFIX = "khbenchrl"
 ENV = {
     "DJANGO_SETTINGS_MODULE": "config.settings",
@@ -109,12 +112,7 @@ def main() -> None:
                     flush=True,
                 )
     finally:
-        import redis
-
-        client = redis.Redis.from_url(REDIS_URL)
-        names = list(client.scan_iter(match=f"{PREFIX}:*", count=1000))
-        if names:
-            client.delete(*names)
+        clear_redis(REDIS_URL, PREFIX)
 
 
 if __name__ == "__main__":

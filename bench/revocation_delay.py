@@ -2,12 +2,13 @@
 
     .venv/bin/python bench/revocation_delay.py [--keys 200] [--bound 1.0]
 
-Creates the PostgreSQL database `keyhouse_bench_revocation`, seeds `--keys` keys and a management
-key, starts two gunicorn processes (one sync worker each, KEYS_CACHE=on) on one PostgreSQL and one
-Redis, and for every key: warms it on both nodes, revokes it through A's management API and probes
-B back to back until B refuses it (bench/nodes.py). Prints the delay distribution (from A's revoke
-response to the first refused request sent to B) and the acceptances after the bound, and writes
-bench/out/revocation.json for bench/plots.py. The database and its Redis keys are removed at the end.
+Creates the PostgreSQL database `keyhouse_bench_revocation` (or `BENCH_DATABASE`), seeds `--keys` keys
+and a management key, starts two gunicorn processes (one sync worker each, KEYS_CACHE=on) on one
+PostgreSQL and one Redis, and for every key: warms it on both nodes, revokes it through A's management
+API and probes B back to back until B refuses it (bench/nodes.py). Prints the delay distribution (from
+A's revoke response to the first refused request sent to B) and the acceptances after the bound, and
+writes bench/out/revocation.json for bench/plots.py. The database and its Redis keys are removed at the
+end.
 """
 
 from __future__ import annotations
@@ -22,45 +23,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import database_name, fresh_platform, platform_env, redis_url, signed_up  # noqa: E402
 from bench.nodes import measure, nodes  # noqa: E402
 
 OUT = ROOT / "bench" / "out"
-DB_NAME = "keyhouse_bench_revocation"
-PG_URL = "postgres://postgres@127.0.0.1:5432"
-REDIS_URL = "redis://127.0.0.1:6379/0"
-PREFIX = "khbenchrev"
-ENV = {
-    "DJANGO_SETTINGS_MODULE": "config.settings",
-    "DJANGO_DEBUG": "0",
-    "DJANGO_SECRET_KEY": "bench",
-    "KEYS_PEPPERS": "1:bench-pepper-0123456789",
-    "SECURE_SSL_REDIRECT": "0",
-    "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
-    "DATABASE_URL": f"{PG_URL}/{DB_NAME}",
-    "REDIS_URL": REDIS_URL,
-    "CACHE_KEY_PREFIX": PREFIX,
-    "LOG_LEVEL": "WARNING",
-    "KEYS_CACHE": "on",
-    "KEYS_FAILURES_PER_IP_PER_MINUTE": "1000000",  # every refusal counts as a failure from 127.0.0.1
-}
-
-
-def recreate_database(*, create: bool) -> None:
-    import psycopg
-
-    with psycopg.connect(f"{PG_URL}/postgres", autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-        if create:
-            conn.execute(f"CREATE DATABASE {DB_NAME}")
-
-
-def clear_redis() -> None:
-    import redis
-
-    client = redis.Redis.from_url(REDIS_URL)
-    names = list(client.scan_iter(match=f"{PREFIX}:*", count=1000))
-    if names:
-        client.delete(*names)
+ENV = platform_env(
+    database_name("keyhouse_bench_revocation"),
+    redis_url=redis_url(0),
+    redis_prefix="khbenchrev",
+    KEYS_CACHE="on",
+    KEYS_FAILURES_PER_IP_PER_MINUTE="1000000",  # every refusal counts as a failure from 127.0.0.1
+)
 
 
 def main() -> None:
@@ -68,34 +41,17 @@ def main() -> None:
     parser.add_argument("--keys", type=int, default=200, help="keys revoked (default 200)")
     parser.add_argument("--bound", type=float, default=1.0, help="KEYS_CACHE_MAX_STALENESS, seconds (default 1)")
     args = parser.parse_args()
-    os.environ.update(ENV)
-    os.environ["KEYS_CACHE_MAX_STALENESS"] = str(args.bound)
-    recreate_database(create=True)
-    try:
+    with fresh_platform(ENV | {"KEYS_CACHE_MAX_STALENESS": str(args.bound)}):
         run(args)
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        recreate_database(create=False)
-        clear_redis()
 
 
 def run(args: argparse.Namespace) -> None:
-    import django
-
-    django.setup()
     from django.conf import settings
-    from django.core.management import call_command
 
-    from accounts.models import Membership
-    from accounts.services import user_signup
     from keys.apikeys.cache import channel
     from keys.services import key_create
 
-    call_command("migrate", verbosity=0)
-    owner = user_signup(email="bench@example.com", password="bench-password-0123")
-    org = Membership.objects.get(user=owner).organization
+    owner, org = signed_up()
     keys = []
     for i in range(args.keys):
         key, plaintext = key_create(organization=org, actor=owner, name=f"k{i}", scopes=["orders:read"])

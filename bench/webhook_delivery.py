@@ -2,21 +2,20 @@
 
     .venv/bin/python bench/webhook_delivery.py [--events 1000]
 
-Creates the PostgreSQL database `kh_bench_webhooks`, registers one endpoint of one team at a
-threaded HTTP receiver on 127.0.0.1 (it answers 204), and starts one Celery worker (`--pool solo`,
-Redis broker). After one warm-up delivery it publishes `--events` events in one transaction, so
-`--events` delivery tasks are queued on commit, and times until the receiver has every one of them
-and every delivery row is `succeeded`. Side by side, in the same run, it times the floor: the same
-number of signed POSTs sent by one plain httpx loop, with a new client per POST (as the sender
-makes) and with one keep-alive client, and the cost of one TLS context. It prints the rates and ratios. The database, the worker and the Redis keys
-are gone at the end. It only prints; nothing is asserted.
+Creates the PostgreSQL database `kh_bench_webhooks` (or `BENCH_DATABASE`), registers one endpoint of one
+team at a threaded HTTP receiver on 127.0.0.1 (it answers 204), and starts one Celery worker (`--pool
+solo`, Redis broker). After one warm-up delivery it publishes `--events` events in one transaction, so
+`--events` delivery tasks are queued on commit, and times until the receiver has every one of them and
+every delivery row is `succeeded`. Side by side, in the same run, it times the floor: the same number of
+signed POSTs sent by one plain httpx loop, with a new client per POST (as the sender makes) and with one
+keep-alive client, and the cost of one TLS context. It prints the rates and ratios. The database, the
+worker and the Redis keys are gone at the end. It only prints; nothing is asserted.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 import threading
 import time
@@ -27,15 +26,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 OUT = ROOT / "bench" / "out"
 
-from bench.common import clear_redis, platform_env, recreate_database, redis_url, signed_up, start_django  # noqa: E402
+from bench.common import database_name, fresh_platform, platform_env, redis_url, running, signed_up  # noqa: E402
 
-DB_NAME = "kh_bench_webhooks"
-REDIS_URL = redis_url(3)
-REDIS_PREFIX = "khwebhookbench"
 ENV = platform_env(
-    DB_NAME,
-    redis_url=REDIS_URL,
-    redis_prefix=REDIS_PREFIX,
+    database_name("kh_bench_webhooks"),
+    redis_url=redis_url(3),
+    redis_prefix="khwebhookbench",
     WEBHOOK_ALLOW_LOOPBACK="1",
     WEBHOOK_REQUIRE_HTTPS="0",
     CELERY_TASK_ALWAYS_EAGER="0",
@@ -118,13 +114,9 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=1000)
     args = parser.parse_args()
 
-    os.environ.update(ENV)
     OUT.mkdir(exist_ok=True)
-    recreate_database(DB_NAME, create=True)
-    clear_redis(REDIS_URL)
-    worker = None
-    try:
-        start_django()
+    # The Celery broker's keys have no prefix: the whole Redis database goes, before and after.
+    with fresh_platform(ENV, flush_redis=True):
         from webhooks.models import Delivery, DeliveryStatus
         from webhooks.services import endpoint_create
 
@@ -132,30 +124,25 @@ def main() -> None:
         receiver = Receiver()
         _, secret = endpoint_create(organization=org, actor=user, url=receiver.url, event_types=["key.updated"])
 
-        log = open(OUT / "webhook_worker.log", "w")  # noqa: SIM115 (closed with the worker)
-        worker = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo", "--loglevel", "WARNING"],
-            cwd=ROOT,
-            env=os.environ.copy(),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        publish_many(org, 1)
-        if not receiver.wait_for(1, timeout=60):
-            raise RuntimeError(f"the worker delivered nothing in 60 s; see {OUT / 'webhook_worker.log'}")
-        start = time.perf_counter()
-        publish_many(org, args.events)
-        queued = time.perf_counter() - start
-        if not receiver.wait_for(args.events + 1, timeout=600):
-            raise RuntimeError(f"only {receiver.count - 1} of {args.events} delivered in 600 s")
-        # The worker records the attempt just after the receiver answered: wait for the last row too.
-        while (succeeded := Delivery.objects.filter(status=DeliveryStatus.SUCCEEDED).count()) <= args.events:
-            if time.perf_counter() - start > 600:
-                break
-            time.sleep(0.05)
-        elapsed = time.perf_counter() - start
-        floor = raw_posts(receiver.url, secret, args.events, keep_alive=False)
-        ceiling = raw_posts(receiver.url, secret, args.events, keep_alive=True)
+        worker_log = OUT / "webhook_worker.log"
+        worker = [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo", "--loglevel", "WARNING"]
+        with running(worker, env=os.environ.copy(), cwd=ROOT, log=worker_log):
+            publish_many(org, 1)
+            if not receiver.wait_for(1, timeout=60):
+                raise RuntimeError(f"the worker delivered nothing in 60 s; see {worker_log}")
+            start = time.perf_counter()
+            publish_many(org, args.events)
+            queued = time.perf_counter() - start
+            if not receiver.wait_for(args.events + 1, timeout=600):
+                raise RuntimeError(f"only {receiver.count - 1} of {args.events} delivered in 600 s")
+            # The worker records the attempt just after the receiver answered: wait for the last row too.
+            while (succeeded := Delivery.objects.filter(status=DeliveryStatus.SUCCEEDED).count()) <= args.events:
+                if time.perf_counter() - start > 600:
+                    break
+                time.sleep(0.05)
+            elapsed = time.perf_counter() - start
+            floor = raw_posts(receiver.url, secret, args.events, keep_alive=False)
+            ceiling = raw_posts(receiver.url, secret, args.events, keep_alive=True)
 
         worker_rate, floor_rate, ceiling_rate = args.events / elapsed, args.events / floor, args.events / ceiling
         print(f"{args.events:,} events, one endpoint, one worker (--pool solo), receiver on loopback answering 204")
@@ -168,19 +155,6 @@ def main() -> None:
         print(f"  one TLS context (CA bundle load)       {tls_context_ms():8.1f} ms")
         print(f"  delivery rows succeeded: {succeeded:,} of {args.events + 1:,}")
         print(f"load average after: {os.getloadavg()}")
-    finally:
-        if worker is not None:
-            worker.terminate()
-            try:
-                worker.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                worker.kill()
-                worker.wait()
-        from django.db import connections
-
-        connections.close_all()
-        recreate_database(DB_NAME, create=False)
-        clear_redis(REDIS_URL)
 
 
 if __name__ == "__main__":

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-# The OAuth tests sign tokens with a generated key and need the issuer on the live server.
-from oauth.tests.conftest import live_oauth, oauth_settings, oidc_key  # noqa: F401
+# The OAuth tests sign tokens with a generated key and need the issuer on the live server; their apps too.
+from oauth.tests.conftest import device_app, live_oauth, make_app, oauth_settings, oidc_key  # noqa: F401
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 SCREENSHOTS = os.environ.get("SCREENSHOTS", "")  # a folder: `make screenshots` writes the guide's pictures there

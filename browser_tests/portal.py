@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -32,6 +33,17 @@ def log_in(page: Page, email: str) -> None:
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in", exact=True).click()
     expect(page).not_to_have_url("/login/")
+
+
+def submit_new(page: Page, path: str, name: str, button: str, fields: Mapping[str, str] | None = None) -> None:
+    """Fill in the "new credential" form at `path`: its name, any other `fields` (by label), the scope
+    orders:read; then press `button`."""
+    page.goto(path)
+    page.get_by_label("Name", exact=True).fill(name)
+    for label, value in (fields or {}).items():
+        page.get_by_label(label).fill(value)
+    page.locator("input[name=scope__orders][value=read]").check()
+    page.get_by_role("button", name=button).click()
 
 
 def confirm(page: Page, button: str) -> None:

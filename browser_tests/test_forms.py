@@ -8,7 +8,7 @@ from typing import Any
 from playwright.sync_api import Page, expect
 
 from browser_tests.conftest import shoot
-from browser_tests.portal import log_in
+from browser_tests.portal import log_in, submit_new
 from keys.models import APIKey
 
 ACTIVE = "() => { const el = document.activeElement; return [el.id, el.name || '', el.value || ''].join('|'); }"
@@ -25,11 +25,8 @@ def tab_to(page: Page, want: str, *, limit: int = 60) -> None:
 
 def test_a_refused_form_focuses_its_error_summary_and_links_to_each_field(page: Page, alice: Any, org: Any) -> None:
     log_in(page, alice.email)
-    page.goto(f"/orgs/{org.slug}/keys/new")
-    page.get_by_label("Name", exact=True).fill("n" * 120)
-    page.get_by_label("Allowed networks").fill("10.0.0.0/8\nnope\n300.0.0.0/8")
-    page.locator("input[name=scope__orders][value=read]").check()
-    page.get_by_role("button", name="Create key").click()
+    networks = "10.0.0.0/8\nnope\n300.0.0.0/8"
+    submit_new(page, f"/orgs/{org.slug}/keys/new", "n" * 120, "Create key", {"Allowed networks": networks})
 
     summary = page.locator("#error-summary")
     expect(summary).to_be_focused()

@@ -10,7 +10,7 @@ from authlib.integrations.requests_client import OAuth2Session
 from playwright.sync_api import Page, Route, expect
 
 from browser_tests.conftest import shoot
-from browser_tests.portal import log_in
+from browser_tests.portal import log_in, submit_new
 from oauth.models import Application
 from oauth.tests.conftest import REDIRECT_URI, pkce_pair
 
@@ -26,11 +26,7 @@ def test_register_an_app_and_sign_in_with_authorization_code_and_pkce(
     page: Page, live_oauth: str, alice: Any, org: Any
 ) -> None:
     log_in(page, alice.email)
-    page.goto(f"/orgs/{org.slug}/apps/new")
-    page.get_by_label("Name", exact=True).fill("Acme dashboard")
-    page.get_by_label("Redirect URIs").fill(REDIRECT_URI)
-    page.locator("input[name=scope__orders][value=read]").check()
-    page.get_by_role("button", name="Register app").click()
+    submit_new(page, f"/orgs/{org.slug}/apps/new", "Acme dashboard", "Register app", {"Redirect URIs": REDIRECT_URI})
     client_id = page.locator("#client-id").input_value()
     client_secret = page.locator("#client-secret").input_value()
     assert Application.objects.get(client_id=client_id).name == "Acme dashboard"
@@ -61,18 +57,8 @@ def test_register_an_app_and_sign_in_with_authorization_code_and_pkce(
     assert answer.status_code == 200, answer.text
 
 
-def test_a_device_is_approved_by_typing_its_code(page: Page, live_oauth: str, alice: Any, org: Any) -> None:
-    from oauth import services
-
-    app, _ = services.application_create(
-        organization=org,
-        actor=alice,
-        name="TV app",
-        client_type=Application.CLIENT_PUBLIC,
-        grant_types=[Application.GRANT_DEVICE_CODE],
-        redirect_uris=[],
-        scopes=["orders:read"],
-    )
+def test_a_device_is_approved_by_typing_its_code(page: Page, live_oauth: str, alice: Any, device_app: Any) -> None:
+    app = device_app  # "TV app", public, the device grant only, orders:read
     grant = requests.post(
         f"{live_oauth}/o/device-authorization/", data={"client_id": app.client_id, "scope": "orders:read"}, timeout=10
     ).json()

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from browser_tests.portal import confirm, log_in
+from browser_tests.portal import confirm, log_in, submit_new
 from keys.models import APIKey, SigningSecret
 from oauth.models import Application
 from webhooks.models import Endpoint
@@ -49,10 +49,7 @@ def test_reloading_any_reveal_page_shows_no_secret_twice_and_creates_nothing(
 ) -> None:
     log_in(page, alice.email)
 
-    page.goto(f"/orgs/{org.slug}/keys/new?environment=test")
-    page.get_by_label("Name", exact=True).fill("Reload me")
-    page.locator("input[name=scope__orders][value=read]").check()
-    page.get_by_role("button", name="Create key").click()
+    submit_new(page, f"/orgs/{org.slug}/keys/new?environment=test", "Reload me", "Create key")
     shown_once(page, "#secret-key", APIKey.objects.count)
 
     key = APIKey.objects.get()
@@ -62,10 +59,7 @@ def test_reloading_any_reveal_page_shows_no_secret_twice_and_creates_nothing(
     expect(page.get_by_role("heading", name="Your key was rolled")).to_be_visible()
     shown_once(page, "#secret-key", APIKey.objects.count)
 
-    page.goto(f"/orgs/{org.slug}/signing-secrets/new?environment=test")
-    page.get_by_label("Name", exact=True).fill("Reload secret")
-    page.locator("input[name=scope__orders][value=read]").check()
-    page.get_by_role("button", name="Create signing secret").click()
+    submit_new(page, f"/orgs/{org.slug}/signing-secrets/new?environment=test", "Reload secret", "Create signing secret")
     shown_once(page, "#secret-key", SigningSecret.objects.count)
 
     page.goto(f"/orgs/{org.slug}/webhooks/new")

@@ -38,4 +38,4 @@ def authority(org: Any, alice: Any) -> CertificateAuthority:
 @pytest.fixture
 def certificate(org: Any, alice: Any) -> ClientCertificate:
     """A pinned client certificate of Alice's team with `orders:read`."""
-    return register_certificate(org, alice, name="Svc", scopes=["orders:read"], certificate_pem=make_cert("svc").pem)
+    return register_certificate(org, alice, name="Svc", certificate_pem=make_cert("svc").pem)

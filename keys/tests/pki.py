@@ -116,8 +116,13 @@ def make_cert(
     return Issued(cert, key)
 
 
-def register_certificate(organization: Any, actor: Any, *, environment: str = "test", **fields: Any) -> Any:
-    """Register a client certificate for the tests (a test-environment credential unless told otherwise)."""
+def register_certificate(
+    organization: Any, actor: Any, *, environment: str = "test", scopes: Any = ("orders:read",), **fields: Any
+) -> Any:
+    """Register a client certificate for the tests (a test-environment credential with the scope orders:read
+    unless told otherwise)."""
     from keys.services import client_certificate_register
 
-    return client_certificate_register(organization=organization, actor=actor, environment=environment, **fields)
+    return client_certificate_register(
+        organization=organization, actor=actor, environment=environment, scopes=list(scopes), **fields
+    )

@@ -21,10 +21,10 @@ def test_a_squatted_certificate_is_ambiguous_until_the_client_names_its_team(
     api, org, alice, charlie_org, charlie
 ) -> None:  # type: ignore[no-untyped-def]
     cert = make_cert("billing")
-    mine = register_certificate(org, alice, name="Billing", scopes=["orders:read"], certificate_pem=cert.pem)
+    mine = register_certificate(org, alice, name="Billing", certificate_pem=cert.pem)
     assert via_proxy(api, cert).json()["id"] == mine.id
     # Charlie's team pins Acme's (public) certificate too.
-    squat = register_certificate(charlie_org, charlie, name="Squat", scopes=["orders:read"], certificate_pem=cert.pem)
+    squat = register_certificate(charlie_org, charlie, name="Squat", certificate_pem=cert.pem)
     refused = via_proxy(api, cert)
     assert reason(refused) == "ambiguous_certificate"
     assert org.slug not in refused.content.decode() and charlie_org.slug not in refused.content.decode()
@@ -43,12 +43,8 @@ def test_a_ca_trusted_by_two_teams_matches_each_teams_identities_only_within_tha
     other_ca = certificate_authority_register(
         organization=charlie_org, actor=charlie, name="CA", certificate_pem=ca.pem
     )
-    payments = register_certificate(
-        org, alice, name="Payments", scopes=["orders:read"], authority=acme_ca, match_san="dns:payments.acme.test"
-    )
-    register_certificate(
-        charlie_org, charlie, name="Other", scopes=["orders:read"], authority=other_ca, match_san="dns:other.test"
-    )
+    payments = register_certificate(org, alice, name="Payments", authority=acme_ca, match_san="dns:payments.acme.test")
+    register_certificate(charlie_org, charlie, name="Other", authority=other_ca, match_san="dns:other.test")
     leaf = make_cert("payments", dns=("payments.acme.test",), issuer=ca)
     assert via_proxy(api, leaf).json()["id"] == payments.id  # only Acme has this SAN: no ambiguity
     assert reason(via_proxy(api, leaf, HTTP_X_ORGANIZATION=charlie_org.slug)) == "unknown_certificate"

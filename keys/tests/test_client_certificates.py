@@ -45,7 +45,7 @@ def reason(response) -> str:  # type: ignore[no-untyped-def]
 @pytest.fixture
 def pinned(org, alice):  # type: ignore[no-untyped-def]
     cert = make_cert("billing", dns=("billing.acme.test",))
-    credential = register_certificate(org, alice, name="Billing", scopes=["orders:read"], certificate_pem=cert.pem)
+    credential = register_certificate(org, alice, name="Billing", certificate_pem=cert.pem)
     return cert, credential
 
 
@@ -99,12 +99,7 @@ def test_a_revoked_certificate_fails_on_the_very_next_request(api, pinned, alice
 def test_an_expired_credential_is_refused_even_if_the_certificate_is_valid(api, org, alice) -> None:  # type: ignore[no-untyped-def]
     cert = make_cert("short")
     register_certificate(
-        org,
-        alice,
-        name="Short",
-        scopes=["orders:read"],
-        certificate_pem=cert.pem,
-        expires_at=timezone.now() + timedelta(days=1),
+        org, alice, name="Short", certificate_pem=cert.pem, expires_at=timezone.now() + timedelta(days=1)
     )
     with time_machine.travel(timezone.now() + timedelta(days=2)):
         assert reason(via_proxy(api, cert)) == "inactive_certificate"
@@ -131,7 +126,7 @@ def authority(org, alice):  # type: ignore[no-untyped-def]
 def test_a_certificate_issued_by_a_registered_ca_matches_by_san(api, authority, org, alice) -> None:  # type: ignore[no-untyped-def]
     ca, registered = authority
     identity = register_certificate(
-        org, alice, name="Payments", scopes=["orders:read"], authority=registered, match_san="DNS:Payments.Acme.Test"
+        org, alice, name="Payments", authority=registered, match_san="DNS:Payments.Acme.Test"
     )
     leaf = make_cert("payments-7", issuer=ca, dns=("payments.acme.test",))
     response = via_proxy(api, leaf)
@@ -145,17 +140,13 @@ def test_a_certificate_issued_by_a_registered_ca_matches_by_san(api, authority, 
 
 def test_a_certificate_issued_by_a_registered_ca_matches_by_subject(api, authority, org, alice) -> None:  # type: ignore[no-untyped-def]
     ca, registered = authority
-    register_certificate(
-        org, alice, name="Reports", scopes=["orders:read"], authority=registered, match_subject="CN=reports, O=Acme"
-    )
+    register_certificate(org, alice, name="Reports", authority=registered, match_subject="CN=reports, O=Acme")
     assert via_proxy(api, make_cert("reports", issuer=ca)).status_code == 200
 
 
 def test_a_look_alike_ca_with_the_same_name_is_refused(api, authority, org, alice) -> None:  # type: ignore[no-untyped-def]
     ca, registered = authority
-    register_certificate(
-        org, alice, name="Payments", scopes=["orders:read"], authority=registered, match_san="dns:payments.acme.test"
-    )
+    register_certificate(org, alice, name="Payments", authority=registered, match_san="dns:payments.acme.test")
     impostor = make_ca()  # same name as the registered CA, different key
     assert impostor.cert.subject == ca.cert.subject
     forged = make_cert("payments", issuer=impostor, dns=("payments.acme.test",))
@@ -164,9 +155,7 @@ def test_a_look_alike_ca_with_the_same_name_is_refused(api, authority, org, alic
 
 def test_revoking_the_ca_refuses_every_identity_under_it(api, authority, org, alice) -> None:  # type: ignore[no-untyped-def]
     ca, registered = authority
-    register_certificate(
-        org, alice, name="Payments", scopes=["orders:read"], authority=registered, match_san="dns:payments.acme.test"
-    )
+    register_certificate(org, alice, name="Payments", authority=registered, match_san="dns:payments.acme.test")
     leaf = make_cert("payments", issuer=ca, dns=("payments.acme.test",))
     assert via_proxy(api, leaf).status_code == 200
     certificate_authority_revoke(authority=registered, actor=alice)
@@ -183,9 +172,7 @@ def test_a_missing_scope_gets_403(api, org, alice) -> None:  # type: ignore[no-u
 def test_allowed_networks_use_the_client_address_behind_the_proxy(api, org, alice, settings) -> None:  # type: ignore[no-untyped-def]
     settings.TRUSTED_PROXY_COUNT = 1
     cert = make_cert("net")
-    register_certificate(
-        org, alice, name="Net", scopes=["orders:read"], certificate_pem=cert.pem, allowed_networks=["192.0.2.0/24"]
-    )
+    register_certificate(org, alice, name="Net", certificate_pem=cert.pem, allowed_networks=["192.0.2.0/24"])
     assert via_proxy(api, cert, HTTP_X_FORWARDED_FOR="192.0.2.10").status_code == 200
     assert reason(via_proxy(api, cert, HTTP_X_FORWARDED_FOR="198.51.100.10")) == "forbidden_ip"
 

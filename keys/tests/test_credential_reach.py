@@ -21,16 +21,14 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def reach(org, alice):  # type: ignore[no-untyped-def]
+def reach(make_key):  # type: ignore[no-untyped-def]
     """A test manager that expires in 10 days and is bound to 10.0.0.0/8, and a target inside its reach."""
     from datetime import timedelta
 
     from django.utils import timezone
 
     now = timezone.now()
-    manager, plaintext = key_create(
-        organization=org,
-        actor=alice,
+    manager, plaintext = make_key(
         name="manager",
         scopes=["keys:manage", "orders:write"],
         environment="test",
@@ -38,9 +36,7 @@ def reach(org, alice):  # type: ignore[no-untyped-def]
         allowed_networks=["10.0.0.0/8"],
         rate_limit=500,
     )
-    target, _ = key_create(
-        organization=org,
-        actor=alice,
+    target, _ = make_key(
         name="target",
         scopes=["orders:read"],
         environment="test",

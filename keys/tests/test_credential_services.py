@@ -160,12 +160,7 @@ def test_certificate_lifecycle_actions_are_one_audit_event_each(org, alice) -> N
 def test_certificate_expiry_never_outlives_the_certificate(org, alice) -> None:  # type: ignore[no-untyped-def]
     cert = make_cert("short", not_after=timezone.now() + timedelta(days=10))
     pinned = register_certificate(
-        org,
-        alice,
-        name="P",
-        scopes=["orders:read"],
-        certificate_pem=cert.pem,
-        expires_at=timezone.now() + timedelta(days=365),
+        org, alice, name="P", certificate_pem=cert.pem, expires_at=timezone.now() + timedelta(days=365)
     )
     assert pinned.expires_at == pinned.not_after
     set_policy(org, max_lifetime_days=5)

@@ -169,14 +169,12 @@ def reason_of(body: Any) -> str:
 def registered(pki: PKI, org: Any, alice: Any) -> dict[str, Any]:
     """A pinned self-signed certificate, and the team's CA with one SAN identity under it."""
     pinned = make_cert("billing")
-    pinned_credential = register_certificate(
-        org, alice, name="Billing", scopes=["orders:read"], certificate_pem=pinned.pem
-    )
+    pinned_credential = register_certificate(org, alice, name="Billing", certificate_pem=pinned.pem)
     authority = certificate_authority_register(
         organization=org, actor=alice, name="Acme CA", certificate_pem=pki.client_ca.pem
     )
     identity = register_certificate(
-        org, alice, name="Payments", scopes=["orders:read"], authority=authority, match_san="dns:payments.acme.test"
+        org, alice, name="Payments", authority=authority, match_san="dns:payments.acme.test"
     )
     return {"pinned": pinned, "pinned_credential": pinned_credential, "identity": identity}
 
@@ -213,12 +211,7 @@ def test_an_expired_certificate_is_refused(
     # A certificate still valid for TLS whose registration has expired is refused by the app.
     short = make_cert("short-lived")
     register_certificate(
-        org,
-        alice,
-        name="Short",
-        scopes=["orders:read"],
-        certificate_pem=short.pem,
-        expires_at=timezone.now() + timedelta(hours=1),
+        org, alice, name="Short", certificate_pem=short.pem, expires_at=timezone.now() + timedelta(hours=1)
     )
     assert through_nginx(pki, nginx, short)[0] == 200
     with time_machine.travel(timezone.now() + timedelta(hours=2)):

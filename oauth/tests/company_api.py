@@ -9,15 +9,15 @@ from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from keys.permissions import HasScopes
+from keys.tests import company_api as with_api_keys
 from keys.throttling import CredentialRateThrottle
 from oauth.authentication import AccessTokenAuthentication
 
 
-class Orders(APIView):
+class Orders(with_api_keys.Orders):
+    """keys/tests' stand-in resource (same scopes and throttle) behind OAuth access tokens instead of API keys."""
+
     authentication_classes = [AccessTokenAuthentication]
-    permission_classes = [HasScopes]
-    throttle_classes = [CredentialRateThrottle]
-    required_scopes = {"GET": ["orders:read"], "POST": ["orders:write"]}
 
     def get(self, request: Request) -> Response:
         credential = request.auth
@@ -31,9 +31,6 @@ class Orders(APIView):
                 "environment": credential.environment,
             }
         )
-
-    def post(self, request: Request) -> Response:
-        return Response({"created": True}, status=201)
 
 
 class AnyCredentialOrders(APIView):

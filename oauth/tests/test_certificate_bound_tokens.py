@@ -252,9 +252,7 @@ def test_with_every_credential_class_on_a_view_the_certificate_binds_the_token(
 ) -> None:
     app, secret = worker
     # The certificate is also registered as a credential of its own, with the same scope.
-    register_certificate(
-        org, alice, name="Billing", scopes=["orders:read"], environment="live", certificate_pem=cert.pem
-    )
+    register_certificate(org, alice, name="Billing", environment="live", certificate_pem=cert.pem)
     alone = client.get("/any/orders", **mtls(cert))
     assert alone.status_code == 200 and alone.json()["kind"] == "client_certificate"
     token = bound_token(client, app, secret, cert)

@@ -22,6 +22,14 @@ def consent(client, app: Application, verifier_challenge: tuple[str, str]) -> st
     return query(done["Location"])["code"]
 
 
+def consented(client, alice, make_app) -> tuple[Application, str, str, str]:  # type: ignore[no-untyped-def]
+    """A new app of Alice's team that Alice, logged in, consented to: (app, secret, code, PKCE verifier)."""
+    app, secret = make_app()
+    verifier, challenge = pkce_pair()
+    login(client, alice)
+    return app, secret, consent(client, app, (verifier, challenge)), verifier
+
+
 def exchange(client, app: Application, secret: str, code: str, verifier: str):  # type: ignore[no-untyped-def]
     data = {"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT_URI, "code_verifier": verifier}
     return client.post("/o/token/", data, HTTP_AUTHORIZATION=basic(app.client_id, secret))
@@ -32,11 +40,8 @@ def api(client, token: str) -> int:  # type: ignore[no-untyped-def]
 
 
 def test_a_replayed_code_revokes_every_token_issued_from_it(client, alice, make_app) -> None:  # type: ignore[no-untyped-def]
-    app, secret = make_app()
-    pair = pkce_pair()
-    login(client, alice)
-    code = consent(client, app, pair)
-    first = exchange(client, app, secret, code, pair[0]).json()
+    app, secret, code, verifier = consented(client, alice, make_app)
+    first = exchange(client, app, secret, code, verifier).json()
     assert api(client, first["access_token"]) == 200
     # A refresh before the replay: its successor came from the code too, and must go as well.
     refreshed = client.post(
@@ -46,7 +51,7 @@ def test_a_replayed_code_revokes_every_token_issued_from_it(client, alice, make_
     ).json()
     assert api(client, refreshed["access_token"]) == 200
 
-    replay = exchange(client, app, secret, code, pair[0])
+    replay = exchange(client, app, secret, code, verifier)
     assert replay.status_code == 400 and replay.json()["error"] == "invalid_grant"
 
     assert api(client, first["access_token"]) == 401
@@ -62,21 +67,16 @@ def test_a_replayed_code_revokes_every_token_issued_from_it(client, alice, make_
 
 
 def test_a_code_used_once_leaves_its_tokens_alone(client, alice, make_app) -> None:  # type: ignore[no-untyped-def]
-    app, secret = make_app()
-    pair = pkce_pair()
-    login(client, alice)
-    code = consent(client, app, pair)
-    token = exchange(client, app, secret, code, pair[0]).json()
+    app, secret, code, verifier = consented(client, alice, make_app)
+    token = exchange(client, app, secret, code, verifier).json()
     # An unknown code from the same client is no replay of this one.
-    assert exchange(client, app, secret, "not-a-code", pair[0]).status_code == 400
+    assert exchange(client, app, secret, "not-a-code", verifier).status_code == 400
     assert api(client, token["access_token"]) == 200
 
 
 def test_approval_prompt_auto_cannot_skip_the_consent_screen(client, alice, make_app) -> None:  # type: ignore[no-untyped-def]
-    app, secret = make_app()
-    pair = pkce_pair()
-    login(client, alice)
-    token = exchange(client, app, secret, consent(client, app, pair), pair[0])
+    app, secret, code, verifier = consented(client, alice, make_app)
+    token = exchange(client, app, secret, code, verifier)
     assert token.status_code == 200
     # Alice holds a live token for these scopes; REQUEST_APPROVAL_PROMPT="force" still asks her again.
     for prompt in ("auto", "force", ""):

@@ -20,6 +20,7 @@ from rest_framework.authentication import BaseAuthentication
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
+from keyhouse_client import scopes as scope_rules
 from keyhouse_client.credential import AuthenticationFailed, Credential, PlatformUnavailable
 from keyhouse_client.django_settings import get_kit
 from keyhouse_client.gate import MESSAGE_401
@@ -37,7 +38,11 @@ class ServiceUser:
 
     def __init__(self, credential: Credential) -> None:
         self.credential = credential
-        self.organization = credential.organization
+
+    @property
+    def organization(self) -> str | int | None:
+        """The team the credential belongs to (the credential is the one source of it)."""
+        return self.credential.organization
 
     def __str__(self) -> str:
         return f"{self.credential.kind}:{self.credential.id}"
@@ -71,18 +76,14 @@ class RemoteKeyAuthentication(BaseAuthentication):
 
 
 def required_scopes_for(view: Any, request: Request) -> list[str]:
-    """`view.required_scopes`: a list, or a dict by HTTP method or ViewSet action (as the platform reads it)."""
-    getter = getattr(view, "get_required_scopes", None)
-    if callable(getter):
-        return list(getter(request))
-    declared = getattr(view, "required_scopes", None)
-    if declared is None:
+    """What the view needs: its `get_required_scopes(request)` when it has one, else `required_scopes`."""
+    if callable(getattr(view, "get_required_scopes", None)):
+        return list(view.get_required_scopes(request))
+    if getattr(view, "required_scopes", None) is None:
         raise exceptions.APIException("The view uses HasScopes but declares no required_scopes.")
-    if isinstance(declared, dict):
-        action = getattr(view, "action", None)
-        scopes = declared.get(action) if action in declared else declared.get(request.method or "", [])
-        return list(scopes or [])
-    return list(declared)
+    return scope_rules.declared_for(
+        view.required_scopes, action=getattr(view, "action", None), method=request.method or ""
+    )
 
 
 class InsufficientScope(exceptions.PermissionDenied):

@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -21,11 +20,12 @@ from typing import Any
 
 import httpx
 from jwcrypto import jwk, jws
-from jwcrypto.common import JWException, base64url_decode
+from jwcrypto.common import JWException
 
 from keyhouse_client import scopes as scope_rules
 from keyhouse_client.cache import TTLCache
 from keyhouse_client.credential import AuthenticationFailed, Credential, PlatformUnavailable
+from keyhouse_client.jsonobject import json_object
 
 ALGORITHM = "RS256"
 ALLOWED_HEADER = frozenset({"alg", "typ", "kid"})
@@ -39,21 +39,8 @@ def looks_like_jwt(token: str) -> bool:
     return token.count(".") == 2 and token.startswith("eyJ")
 
 
-def _json_part(part: str) -> dict[str, Any]:
-    try:
-        value = json.loads(base64url_decode(part))
-    except (ValueError, TypeError, UnicodeDecodeError) as exc:
-        raise AuthenticationFailed("undecodable JWT part") from exc
-    if not isinstance(value, dict):
-        raise AuthenticationFailed("JWT part is not an object")
-    return value
-
-
-def _int(claims: Mapping[str, Any], name: str) -> int:
-    value = claims.get(name)
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise AuthenticationFailed(f"{name} is not an integer")
-    return value
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 class JWTVerifier:
@@ -132,7 +119,13 @@ class JWTVerifier:
         """The token's credential, or AuthenticationFailed (PlatformUnavailable when the platform cannot say)."""
         if len(token) > MAX_TOKEN_LENGTH or not looks_like_jwt(token):
             raise AuthenticationFailed("not a compact JWS")
-        header = _json_part(token.partition(".")[0])
+        checker = jws.JWS()
+        try:
+            # jwcrypto parses the protected header (a JSON object, or InvalidJWSObject); no key is used yet.
+            checker.deserialize(token)
+            header = checker.jose_header
+        except (JWException, ValueError, TypeError) as exc:
+            raise AuthenticationFailed("not a compact JWS") from exc
         if set(header) - ALLOWED_HEADER:
             raise AuthenticationFailed("unexpected header fields")
         if header.get("alg") != ALGORITHM:
@@ -140,16 +133,17 @@ class JWTVerifier:
         if str(header.get("typ", "")).lower() not in ACCEPTED_TYPES:
             raise AuthenticationFailed("typ is not at+jwt")
         key = self._key_for(str(header.get("kid", "")))
-        checker = jws.JWS()
         try:
-            checker.deserialize(token)
             checker.allowed_algs = [ALGORITHM]
             checker.verify(key, alg=ALGORITHM)
         except (JWException, ValueError, TypeError) as exc:
             raise AuthenticationFailed("bad signature") from exc
-        claims = _json_part(token.split(".")[1])
+        try:
+            claims = json_object(checker.payload)
+        except ValueError as exc:
+            raise AuthenticationFailed(f"JWT payload: {exc}") from exc
         self._check_claims(claims, time.time())
-        if self.is_revoked(claims["jti"], _int(claims, "exp")):
+        if self.is_revoked(claims["jti"], claims["exp"]):
             raise AuthenticationFailed("revoked jti", code="REVOKED")
         org = claims.get("org")
         return Credential(
@@ -174,11 +168,14 @@ class JWTVerifier:
         audiences = [claims["aud"]] if isinstance(claims["aud"], str) else claims["aud"]
         if not isinstance(audiences, list) or self.audience not in audiences:
             raise AuthenticationFailed("wrong audience")
-        if now >= _int(claims, "exp"):
+        for name in ("exp", "iat", "nbf"):
+            if name in claims and not _is_int(claims[name]):
+                raise AuthenticationFailed(f"{name} is not an integer")
+        if now >= claims["exp"]:
             raise AuthenticationFailed("expired", code="EXPIRED")
-        if _int(claims, "iat") > now + CLOCK_SKEW:
+        if claims["iat"] > now + CLOCK_SKEW:
             raise AuthenticationFailed("issued in the future")
-        if "nbf" in claims and _int(claims, "nbf") > now + CLOCK_SKEW:
+        if "nbf" in claims and claims["nbf"] > now + CLOCK_SKEW:
             raise AuthenticationFailed("not yet valid")
         for name in ("sub", "client_id", "scope", "jti"):
             if not isinstance(claims[name], str) or (name == "jti" and not claims[name]):
@@ -204,9 +201,9 @@ class JWTVerifier:
         if response.status_code != 200:
             raise PlatformUnavailable(f"jti-status answered {response.status_code}")
         try:
-            revoked = jti in (response.json().get("revoked") or [])
-        except (ValueError, AttributeError) as exc:
-            raise PlatformUnavailable("jti-status answered something that is not an object") from exc
+            revoked = jti in (json_object(response.content).get("revoked") or [])
+        except ValueError as exc:
+            raise PlatformUnavailable(f"jti-status answered something that is not a JSON object: {exc}") from exc
         if revoked:
             self._revoked.set(entry, True, tag=jti, ttl=exp - time.time() + CLOCK_SKEW)
         else:

@@ -6,7 +6,7 @@ other actions (`keys:verify`) stand alone. A service with its own resources pass
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from types import MappingProxyType
 
 DEFAULT_LEVELS: tuple[str, ...] = ("read", "write")
@@ -31,3 +31,14 @@ def missing(
     """The required scopes that `granted` does not hold, in the order they were asked for."""
     held = expand(granted, levels)
     return [scope for scope in required if scope not in held]
+
+
+def declared_for(
+    declared: Sequence[str] | Mapping[str, Sequence[str]], *, action: str | None, method: str
+) -> list[str]:
+    """The scopes one request needs, from a view's `required_scopes` as the platform reads it: a list (every
+    request), or a dict keyed by ViewSet action or HTTP method, where the action's entry comes first."""
+    if not isinstance(declared, dict):
+        return list(declared)
+    key = action if action in declared else method
+    return list(declared.get(key) or [])

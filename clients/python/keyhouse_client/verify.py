@@ -23,6 +23,7 @@ import httpx
 from keyhouse_client import scopes as scope_rules
 from keyhouse_client.cache import TTLCache
 from keyhouse_client.credential import AuthenticationFailed, Credential, PlatformUnavailable
+from keyhouse_client.jsonobject import json_object
 
 # The key format (docs/api-keys.md): `{prefix}_{env}_{id:8}{secret:32}{check:6}`, the check being the
 # base62 CRC32 of the rest. A key that is not well formed never reaches the platform. (Restated here, not
@@ -138,9 +139,6 @@ class KeyVerifier:
             # 401/403 mean this service's own key is wrong; 429 and 5xx that the platform is busy.
             raise PlatformUnavailable(f"verify answered {response.status_code}")
         try:
-            body = response.json()
+            return json_object(response.content)
         except ValueError as exc:
-            raise PlatformUnavailable("verify answered something that is not JSON") from exc
-        if not isinstance(body, dict):
-            raise PlatformUnavailable("verify answered something that is not an object")
-        return body
+            raise PlatformUnavailable(f"verify answered something that is not a JSON object: {exc}") from exc

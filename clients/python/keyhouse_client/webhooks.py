@@ -12,10 +12,11 @@ import base64
 import binascii
 import hashlib
 import hmac
-import json
 import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
+
+from keyhouse_client.jsonobject import json_object
 
 TOLERANCE_SECONDS = 300
 SECRET_PREFIX = "whsec_"
@@ -62,12 +63,9 @@ def verify(
     else:
         raise WebhookVerificationError("no signature matches")
     try:
-        envelope = json.loads(body)
+        return json_object(body)
     except ValueError as exc:
-        raise WebhookVerificationError("the body is not JSON") from exc
-    if not isinstance(envelope, dict):
-        raise WebhookVerificationError("the body is not a JSON object")
-    return envelope
+        raise WebhookVerificationError(f"the body is not a JSON object: {exc}") from exc
 
 
 class InvalidationReceiver:
