@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -15,20 +17,15 @@ from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_POST
 
 from accounts import departures, forms, mfa, security, services
-from accounts.models import DeparturePolicy, Membership
-from accounts.selectors import default_organization, members_of, membership_for
+from accounts.models import DeparturePolicy, Membership, Organization
+from accounts.portal import apply_errors, render_team, submit, team_page
+from accounts.selectors import default_organization, members_of
 from audit.models import AuditEvent
 
-
-def _errors_to_form(form: forms.forms.Form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, ValidationError(errors))
-    else:
-        form.add_error(None, ValidationError(exc.messages))
+# The team's own pages (settings, members, audit log) leave the caller's current team as it is.
+_team_page = partial(team_page, current=False)
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -129,7 +126,7 @@ def org_list(request: HttpRequest) -> HttpResponse:
         try:
             org = services.organization_create(user=request.user, name=form.cleaned_data["name"], request=request)  # type: ignore[arg-type]
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            apply_errors(form, exc)
         else:
             request.session["org"] = org.slug
             messages.success(request, f"Created {org.name}.")
@@ -139,17 +136,25 @@ def org_list(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/org_list.html", {"form": form, "memberships": memberships})
 
 
-@login_required
-@require_POST
-def org_switch(request: HttpRequest, slug: str) -> HttpResponse:
-    membership = membership_for(request.user, slug)  # type: ignore[arg-type]
-    request.session["org"] = membership.organization.slug
+@team_page(post=True)
+def org_switch(request: HttpRequest, membership: Membership, slug: str) -> HttpResponse:
+    """Make the team the caller's current one (the team page gate remembers it)."""
     return redirect("keys:dashboard", slug=slug)
 
 
-@login_required
-def org_settings(request: HttpRequest, slug: str) -> HttpResponse:
-    membership = membership_for(request.user, slug)  # type: ignore[arg-type]
+def _saved(request: HttpRequest, membership: Membership, form: Any, permission: str, save: Callable[..., Any]) -> bool:
+    """A team settings form: on POST, 403 without `permission`; True once `save(membership=..., **data)` took
+    the valid form (its ValidationError is then on the form)."""
+    if request.method != "POST":
+        return False
+    if not membership.can(permission):
+        raise PermissionDenied
+    data = form.cleaned_data if form.is_valid() else None
+    return data is not None and submit(form, lambda: save(membership=membership, request=request, **data)) is not None
+
+
+@_team_page()
+def org_settings(request: HttpRequest, membership: Membership, slug: str) -> HttpResponse:
     org = membership.organization
     form = forms.OrganizationSettingsForm(
         request.POST or None,
@@ -160,63 +165,41 @@ def org_settings(request: HttpRequest, slug: str) -> HttpResponse:
             "departure_policy": org.departure_policy,
         },
     )
-    if request.method == "POST":
-        if not membership.can("manage_org"):
-            raise PermissionDenied
-        if form.is_valid():
-            try:
-                services.organization_update(membership=membership, request=request, **form.cleaned_data)
-            except ValidationError as exc:
-                _errors_to_form(form, exc)
-            else:
-                messages.success(request, "Team settings saved.")
-                return redirect("accounts:org_settings", slug=slug)
-    return render(request, "accounts/org_settings.html", {"membership": membership, "org": org, "form": form})
+    if _saved(request, membership, form, "manage_org", services.organization_update):
+        messages.success(request, "Team settings saved.")
+        return redirect("accounts:org_settings", slug=slug)
+    return render_team(request, "accounts/org_settings.html", membership, form=form)
 
 
-@login_required
-def members(request: HttpRequest, slug: str) -> HttpResponse:
-    membership = membership_for(request.user, slug)  # type: ignore[arg-type]
+@_team_page()
+def members(request: HttpRequest, membership: Membership, slug: str) -> HttpResponse:
     org = membership.organization
     form = forms.InviteForm(request.POST or None)
-    if request.method == "POST":
-        if not membership.can("manage_members"):
-            raise PermissionDenied
-        if form.is_valid():
-            try:
-                services.invitation_create(membership=membership, request=request, **form.cleaned_data)
-            except ValidationError as exc:
-                _errors_to_form(form, exc)
-            else:
-                messages.success(request, f"Invitation sent to {form.cleaned_data['email']}.")
-                return redirect("accounts:members", slug=slug)
+    if _saved(request, membership, form, "manage_members", services.invitation_create):
+        messages.success(request, f"Invitation sent to {form.cleaned_data['email']}.")
+        return redirect("accounts:members", slug=slug)
     context = {
-        "membership": membership,
-        "org": org,
         "members": members_of(org),
         "invitations": org.invitations.filter(accepted_at__isnull=True).order_by("-created_at"),
         "form": form,
         "role_form": forms.RoleForm(),
     }
-    return render(request, "accounts/members.html", context)
+    return render_team(request, "accounts/members.html", membership, **context)
 
 
-def _target_membership(org_membership: Membership, member_id: int) -> Membership:
-    target = (
-        Membership.objects.select_related("user", "organization")
-        .filter(pk=member_id, organization=org_membership.organization)
-        .first()
-    )
+def _member_of(org: Organization, member_id: int) -> Membership:
+    target = Membership.objects.select_related("user", "organization").filter(pk=member_id, organization=org).first()
     if target is None:
         raise Http404
     return target
 
 
-@login_required
-@require_POST
-def member_role(request: HttpRequest, slug: str, member_id: int) -> HttpResponse:
-    membership = membership_for(request.user, slug)  # type: ignore[arg-type]
-    target = _target_membership(membership, member_id)
+# A team page about one member (404 for anyone else's membership): `view(request, membership, target, slug=slug)`.
+_member_page = partial(_team_page, lookup=("member_id", _member_of))
+
+
+@_member_page(post=True)
+def member_role(request: HttpRequest, membership: Membership, target: Membership, slug: str) -> HttpResponse:
     form = forms.RoleForm(request.POST)
     if form.is_valid():
         try:
@@ -227,17 +210,14 @@ def member_role(request: HttpRequest, slug: str, member_id: int) -> HttpResponse
     return redirect("accounts:members", slug=slug)
 
 
-@login_required
-def member_remove(request: HttpRequest, slug: str, member_id: int) -> HttpResponse:
+@_member_page()
+def member_remove(request: HttpRequest, membership: Membership, target: Membership, slug: str) -> HttpResponse:
     """Remove a member (or leave). Under the reassign policy this asks who takes over their credentials."""
-    membership = membership_for(request.user, slug)  # type: ignore[arg-type]
-    target = _target_membership(membership, member_id)
     org = membership.organization
     form = forms.MemberRemoveForm(request.POST if request.method == "POST" else None, target=target)
     asks = org.departure_policy == DeparturePolicy.REASSIGN
     if request.method != "POST" or (asks and "reassign_to" not in request.POST) or not form.is_valid():
-        context = {"membership": membership, "org": org, "target": target, "form": form}
-        return render(request, "accounts/member_remove.html", context)
+        return render_team(request, "accounts/member_remove.html", membership, target=target, form=form)
     try:
         departures.membership_remove(
             by=membership, target=target, reassign_to=form.cleaned_data["reassign_to"], request=request
@@ -253,11 +233,8 @@ def member_remove(request: HttpRequest, slug: str, member_id: int) -> HttpRespon
     return redirect("accounts:members", slug=slug)
 
 
-@login_required
-@require_POST
-def ownership_transfer(request: HttpRequest, slug: str, member_id: int) -> HttpResponse:
-    membership = membership_for(request.user, slug)  # type: ignore[arg-type]
-    target = _target_membership(membership, member_id)
+@_member_page(post=True)
+def ownership_transfer(request: HttpRequest, membership: Membership, target: Membership, slug: str) -> HttpResponse:
     try:
         departures.ownership_transfer(by=membership, to=target, request=request)
     except ValidationError as exc:
@@ -288,17 +265,12 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "accounts/invitation.html", {"invitation": invitation, "token": token})
 
 
-@login_required
-def audit_log(request: HttpRequest, slug: str) -> HttpResponse:
+@_team_page()
+def audit_log(request: HttpRequest, membership: Membership, slug: str) -> HttpResponse:
     """The team's audit trail, newest first."""
-    membership = membership_for(request.user, slug)  # type: ignore[arg-type]
     events = AuditEvent.objects.filter(organization=membership.organization)
     action = request.GET.get("action", "")[:64]
     if action:
         events = events.filter(action=action)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "accounts/audit_log.html",
-        {"membership": membership, "org": membership.organization, "page": page, "action": action},
-    )
+    return render_team(request, "accounts/audit_log.html", membership, page=page, action=action)

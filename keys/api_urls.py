@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from types import ModuleType
+
 from django.urls import URLPattern, path
 
 from keys.apikeys import api
@@ -10,19 +12,27 @@ from keys.policies import api as api_policies
 app_name = "keys_api"
 
 
-def _credential_paths(prefix: str, name: str, views: str, *, actions: tuple[str, ...]) -> list[URLPattern]:
+def _credential_paths(
+    prefix: str,
+    name: str,
+    views: str,
+    *,
+    actions: tuple[str, ...],
+    module: ModuleType = api_credentials,
+    ident: str = "ident",
+) -> list[URLPattern]:
     """One management-API kind's routes: `prefix/` (list, create), `prefix/<ident>`, `prefix/<ident>/<action>`.
 
-    The views are `keys.core.api.<views>ListCreate`, `<views>Detail` and `<views><Action>`; the URL names
-    `<name>_list`, `<name>_detail` and `<name>_<action>`.
+    The views are `<module>.<views>ListCreate`, `<views>Detail` and `<views><Action>` (`module` is
+    keys.core.api unless told); the URL names `<name>_list`, `<name>_detail` and `<name>_<action>`.
     """
     routes = [
-        path(f"{prefix}/", getattr(api_credentials, f"{views}ListCreate").as_view(), name=f"{name}_list"),
-        path(f"{prefix}/<str:ident>", getattr(api_credentials, f"{views}Detail").as_view(), name=f"{name}_detail"),
+        path(f"{prefix}/", getattr(module, f"{views}ListCreate").as_view(), name=f"{name}_list"),
+        path(f"{prefix}/<str:{ident}>", getattr(module, f"{views}Detail").as_view(), name=f"{name}_detail"),
     ]
     for action in actions:
-        view = getattr(api_credentials, f"{views}{action.title()}").as_view()
-        routes.append(path(f"{prefix}/<str:ident>/{action}", view, name=f"{name}_{action}"))
+        view = getattr(module, f"{views}{action.title()}").as_view()
+        routes.append(path(f"{prefix}/<str:{ident}>/{action}", view, name=f"{name}_{action}"))
     return routes
 
 
@@ -31,12 +41,9 @@ urlpatterns = [
     path("verify", api.Verify.as_view(), name="verify"),
     # The team's key-hygiene policy (docs/policies.md).
     path("policy", api_policies.CredentialPolicyView.as_view(), name="policy"),
-    path("keys/", api.KeyListCreate.as_view(), name="key_list"),
-    path("keys/<str:key_id>", api.KeyDetail.as_view(), name="key_detail"),
-    path("keys/<str:key_id>/roll", api.KeyRoll.as_view(), name="key_roll"),
-    path("keys/<str:key_id>/revoke", api.KeyRevoke.as_view(), name="key_revoke"),
-    path("keys/<str:key_id>/disable", api.KeyDisable.as_view(), name="key_disable"),
-    path("keys/<str:key_id>/enable", api.KeyEnable.as_view(), name="key_enable"),
+    *_credential_paths(
+        "keys", "key", "Key", actions=("roll", "revoke", "disable", "enable"), module=api, ident="key_id"
+    ),
     # Leaked credentials (docs/leaks.md): anyone holding one, GitHub secret scanning, GitLab secret detection.
     path("credentials/revoke", leaks.PublicRevoke.as_view(), name="credential_public_revoke"),
     path("secret-scanning/github", leaks.GitHubSecretScanning.as_view(), name="github_secret_scanning"),

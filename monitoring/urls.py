@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-from django.urls import path
-
+from accounts.portal import team_paths
 from monitoring import views
 
 app_name = "alerts"
 
-urlpatterns = [
-    path("orgs/<slug:slug>/alerts/", views.alert_list, name="list"),
-    path("orgs/<slug:slug>/alerts/<str:alert_id>/acknowledge", views.alert_acknowledge, name="acknowledge"),
-    path("orgs/<slug:slug>/alerts/<str:alert_id>/resolve", views.alert_resolve, name="resolve"),
-]
+urlpatterns = team_paths(views, "alert", "alerts", "alert_id", pages=("list", "acknowledge", "resolve"))

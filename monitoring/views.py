@@ -3,24 +3,19 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.shortcuts import redirect
 
-from keys.core.errors import KeyConflict
-from keys.core.views import member as _member
-from monitoring.models import AlertKind, AlertStatus
+from accounts.models import Membership
+from accounts.portal import View, page_of, render_team
+from keys.core.views import attempt, credential_page
+from monitoring.models import Alert, AlertKind, AlertStatus
 from monitoring.selectors import alert_counts, alert_for_org, alerts_for_org
 from monitoring.services import alerts
 
-PAGE_SIZE = 25
 
-
-@login_required
-def alert_list(request: HttpRequest, slug: str) -> HttpResponse:
-    membership = _member(request, slug)
+@credential_page()
+def alert_list(request: HttpRequest, membership: Membership, slug: str) -> HttpResponse:
     org = membership.organization
     status = request.GET.get("status", "unresolved")
     if status not in ("unresolved", "all", *AlertStatus.values):
@@ -28,41 +23,30 @@ def alert_list(request: HttpRequest, slug: str) -> HttpResponse:
     kind = request.GET.get("kind", "")
     if kind not in AlertKind.values:
         kind = ""
-    page = Paginator(alerts_for_org(org, status=status, kind=kind), PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
-        "membership": membership,
-        "org": org,
-        "page": page,
+        "page": page_of(request, alerts_for_org(org, status=status, kind=kind)),
         "filters": {"status": status, "kind": kind},
         "kinds": AlertKind.choices,
         "counts": alert_counts(org),
     }
-    return render(request, "monitoring/alerts.html", context)
+    return render_team(request, "monitoring/alerts.html", membership, **context)
 
 
-def _act(request: HttpRequest, slug: str, alert_id: str, *, resolve: bool) -> HttpResponse:
-    membership = _member(request, slug, write=True)
-    alert = alert_for_org(membership.organization, alert_id)
-    service = alerts.alert_resolve if resolve else alerts.alert_acknowledge
-    try:
-        service(alert=alert, actor=request.user, request=request)  # type: ignore[arg-type]
-    except KeyConflict as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, "Alert resolved." if resolve else "Alert acknowledged.")
-    back = request.POST.get("next", "")
-    if back.startswith(f"/orgs/{slug}/") and "//" not in back:
-        return redirect(back)
-    return redirect("alerts:list", slug=slug)
+def _alert_action(*, resolve: bool) -> View:
+    """The acknowledge or resolve button of an alert; back where it was pressed (a page of this team's)."""
+
+    @credential_page(write=True, post=True, lookup=("alert_id", alert_for_org))
+    def act(request: HttpRequest, membership: Membership, alert: Alert, slug: str) -> HttpResponse:
+        service = alerts.alert_resolve if resolve else alerts.alert_acknowledge
+        if attempt(request, service, alert=alert) is not None:
+            messages.success(request, "Alert resolved." if resolve else "Alert acknowledged.")
+        back = request.POST.get("next", "")
+        if back.startswith(f"/orgs/{slug}/") and "//" not in back:
+            return redirect(back)
+        return redirect("alerts:list", slug=slug)
+
+    return act
 
 
-@login_required
-@require_POST
-def alert_acknowledge(request: HttpRequest, slug: str, alert_id: str) -> HttpResponse:
-    return _act(request, slug, alert_id, resolve=False)
-
-
-@login_required
-@require_POST
-def alert_resolve(request: HttpRequest, slug: str, alert_id: str) -> HttpResponse:
-    return _act(request, slug, alert_id, resolve=True)
+alert_acknowledge = _alert_action(resolve=False)
+alert_resolve = _alert_action(resolve=True)

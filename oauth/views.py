@@ -18,15 +18,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 from oauth2_provider.models import get_device_grant_model
 
 from accounts.models import Membership
-from accounts.portal import form_errors, member_or_404, submit
+from accounts.portal import form_errors, render_team, save_form, team_page, team_url
 from accounts.reveal import reveal_redirect
 from audit.models import AuditEvent
 from keys import scopes as scope_registry
@@ -38,42 +36,33 @@ from oauth.endpoints import page_csp
 from oauth.forms import AppCreateForm, AppDeleteForm, AppEditForm, DeviceCodeForm, SecretRotateForm
 from oauth.models import Application
 
-
-def _member(request: HttpRequest, slug: str, *, write: bool = False) -> Membership:
-    return member_or_404(
-        request, slug, write=write, viewer_message="Viewers can see OAuth apps but not register or change them."
-    )
+apps_page = functools.partial(team_page, viewer_message="Viewers can see OAuth apps but not register or change them.")
+# A page of one of the team's apps: `view(request, membership, app, slug=slug)`.
+_app_page = functools.partial(apps_page, lookup=("client_id", selectors.app_for_org))
 
 
-def _app(request: HttpRequest, slug: str, client_id: str, *, write: bool = False) -> tuple[Membership, Application]:
-    """The member and their team's app; 404 for outsiders and for another team's app."""
-    membership = _member(request, slug, write=write)
-    return membership, selectors.app_for_org(membership.organization, client_id)
-
-
-def _refused(request: HttpRequest, slug: str, app: Application, form: forms.Form) -> HttpResponse:
-    messages.error(request, form_errors(form))
+def _to_app(slug: str, app: Application) -> HttpResponse:
     return redirect("oauth:detail", slug=slug, client_id=app.client_id)
 
 
 _ConfirmedView = Callable[[HttpRequest, str, Membership, Application, Any], HttpResponse]
 
 
-def _confirmed(form_class: type[forms.Form]) -> Callable[[_ConfirmedView], Callable[..., HttpResponse]]:
-    """An app action the member confirms with their password: signed in, POST only, the password kept out
-    of error reports; the view runs only with a valid `form_class` form, else a message on the app's page.
+def _confirmed(
+    form_class: type[forms.Form], *, no_cache: bool = False
+) -> Callable[[_ConfirmedView], Callable[..., HttpResponse]]:
+    """An app action the member confirms with their password: POST only; the view runs only with a valid
+    `form_class` form, else a message on the app's page.
     """
 
     def wrap(view: _ConfirmedView) -> Callable[..., HttpResponse]:
-        @login_required
-        @require_POST
-        @sensitive_post_parameters("password")
+        @_app_page(write=True, post=True, no_cache=no_cache)
         @functools.wraps(view)
-        def run(request: HttpRequest, slug: str, client_id: str) -> HttpResponse:
-            membership, app = _app(request, slug, client_id, write=True)
+        def run(request: HttpRequest, membership: Membership, app: Application, slug: str) -> HttpResponse:
             form = form_class(request.POST, request=request)  # type: ignore[call-arg]
             if not form.is_valid():
-                return _refused(request, slug, app, form)
+                messages.error(request, form_errors(form))
+                return _to_app(slug, app)
             return view(request, slug, membership, app, form)
 
         return run
@@ -99,21 +88,14 @@ def _reveal(
     request: HttpRequest, membership: Membership, app: Application, secret: str | None, *, rotated: bool = False
 ) -> HttpResponse:
     """The one page that ever shows a client secret, once (post/redirect/get with a one-time token)."""
-    back = reverse("oauth:detail", kwargs={"slug": membership.organization.slug, "client_id": app.client_id})
-    return reveal_redirect(
-        request,
-        membership,
-        "oauth/reveal.html",
-        back=back,
-        app=app,
-        secret=secret,
-        rotated=rotated,
-        endpoints=_endpoints(request),
-    )
+    back = team_url(membership, "oauth:detail", client_id=app.client_id)
+    context = {"app": app, "secret": secret, "rotated": rotated, "endpoints": _endpoints(request)}
+    return reveal_redirect(request, membership, "oauth/reveal.html", back=back, **context)
 
 
-def _app_settings(data: dict[str, Any]) -> dict[str, Any]:
+def _app_settings(form: forms.Form) -> dict[str, Any]:
     """What the create and edit forms both set on an app, as the services' keyword arguments."""
+    data = form.cleaned_data
     return {
         "name": data["name"],
         "grant_types": data["grant_types"],
@@ -125,49 +107,30 @@ def _app_settings(data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-@login_required
-def app_list(request: HttpRequest, slug: str) -> HttpResponse:
-    membership = _member(request, slug)
-    context = {
-        "membership": membership,
-        "org": membership.organization,
-        "apps": selectors.apps_for_org(membership.organization),
-    }
-    return render(request, "oauth/app_list.html", context)
+def _created_app(form: AppCreateForm) -> dict[str, Any]:
+    return {"client_type": form.cleaned_data["client_type"], **_app_settings(form)}
 
 
-@never_cache
-@login_required
-@sensitive_post_parameters("password")
-def app_create(request: HttpRequest, slug: str) -> HttpResponse:
-    membership = _member(request, slug, write=True)
+@apps_page()
+def app_list(request: HttpRequest, membership: Membership, slug: str) -> HttpResponse:
+    return render_team(request, "oauth/app_list.html", membership, apps=selectors.apps_for_org(membership.organization))
+
+
+@apps_page(write=True, no_cache=True)
+def app_create(request: HttpRequest, membership: Membership, slug: str) -> HttpResponse:
     org = membership.organization
     form = AppCreateForm(
         request.POST or None, request=request, initial={"grant_types": [Application.GRANT_AUTHORIZATION_CODE]}
     )
-    if request.method == "POST" and form.is_valid():
-        created = submit(
-            form,
-            lambda: services.application_create(
-                organization=org,
-                actor=request.user,  # type: ignore[arg-type]
-                client_type=form.cleaned_data["client_type"],
-                **_app_settings(form.cleaned_data),
-                request=request,
-            ),
-        )
-        if created is not None:
-            return _reveal(request, membership, *created)
-    context = {"membership": membership, "org": org, "form": form, "resources": scope_registry.resources()}
-    return render(request, "oauth/app_form.html", context)
+    created = save_form(request, form, services.application_create, _created_app, organization=org)
+    if created is not None:
+        return _reveal(request, membership, *created)
+    return render_team(request, "oauth/app_form.html", membership, form=form, resources=scope_registry.resources())
 
 
-@login_required
-def app_detail(request: HttpRequest, slug: str, client_id: str) -> HttpResponse:
-    membership, app = _app(request, slug, client_id)
+@_app_page()
+def app_detail(request: HttpRequest, membership: Membership, app: Application, slug: str) -> HttpResponse:
     context = {
-        "membership": membership,
-        "org": membership.organization,
         "app": app,
         "counts": selectors.app_token_counts(app),
         "authorizations": selectors.authorizations_for_app(app)[:100],
@@ -179,14 +142,13 @@ def app_detail(request: HttpRequest, slug: str, client_id: str) -> HttpResponse:
         "rotate_form": SecretRotateForm(request=request),
         "delete_form": AppDeleteForm(request=request),
     }
-    response = render(request, "oauth/app_detail.html", context)
+    response = render_team(request, "oauth/app_detail.html", membership, **context)
     response["Content-Security-Policy"] = page_csp(app)
     return response
 
 
-@login_required
-def app_edit(request: HttpRequest, slug: str, client_id: str) -> HttpResponse:
-    membership, app = _app(request, slug, client_id, write=True)
+@_app_page(write=True)
+def app_edit(request: HttpRequest, membership: Membership, app: Application, slug: str) -> HttpResponse:
     initial = {
         "name": app.name,
         "grant_types": app.grant_types,
@@ -197,25 +159,13 @@ def app_edit(request: HttpRequest, slug: str, client_id: str) -> HttpResponse:
         **grid_initial(app.allowed_scopes),
     }
     form = AppEditForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        updated = submit(
-            form,
-            lambda: services.application_update(
-                application=app,
-                actor=request.user,  # type: ignore[arg-type]
-                request=request,
-                **_app_settings(form.cleaned_data),
-            ),
-        )
-        if updated is not None:
-            messages.success(request, "App updated.")
-            return redirect("oauth:detail", slug=slug, client_id=app.client_id)
-    context = {"membership": membership, "org": membership.organization, "app": app, "form": form}
-    return render(request, "oauth/app_form.html", context)
+    if save_form(request, form, services.application_update, _app_settings, application=app) is not None:
+        messages.success(request, "App updated.")
+        return _to_app(slug, app)
+    return render_team(request, "oauth/app_form.html", membership, app=app, form=form)
 
 
-@never_cache
-@_confirmed(SecretRotateForm)
+@_confirmed(SecretRotateForm, no_cache=True)
 def app_rotate_secret(
     request: HttpRequest, slug: str, membership: Membership, app: Application, form: SecretRotateForm
 ) -> HttpResponse:
@@ -228,7 +178,7 @@ def app_rotate_secret(
         )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
-        return redirect("oauth:detail", slug=slug, client_id=app.client_id)
+        return _to_app(slug, app)
     return _reveal(request, membership, app, secret, rotated=True)
 
 

@@ -3,26 +3,20 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
-from collections.abc import Callable
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.shortcuts import redirect
 from django.utils import timezone
-from django.views.decorators.cache import never_cache
-from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_POST
 
 from accounts.models import Membership
-from accounts.portal import form_errors, member_or_404, submit
+from accounts.portal import form_errors, page_of, render_team, save_form, team_page, team_url
 from accounts.reveal import reveal_redirect
 from audit.models import AuditEvent
 from webhooks import catalogue, services
@@ -39,51 +33,24 @@ from webhooks.selectors import (
 )
 from webhooks.services import RevealedSecret, WebhookConflict
 
-PAGE_SIZE = 25
-
-ViewFunc = Callable[..., HttpResponse]
-
-
-def _member(request: HttpRequest, slug: str, *, write: bool = False) -> Membership:
-    return member_or_404(
-        request, slug, write=write, viewer_message="Viewers can see webhooks but not create or change them."
-    )
+webhooks_page = functools.partial(team_page, viewer_message="Viewers can see webhooks but not create or change them.")
+# A page of one of the team's endpoints: `view(request, membership, endpoint, slug=slug, ...)`.
+_endpoint_page = functools.partial(webhooks_page, lookup=("endpoint_id", endpoint_for_org))
 
 
-def _endpoint(request: HttpRequest, slug: str, endpoint_id: str, *, write: bool = False) -> tuple[Membership, Endpoint]:
-    """The member and their team's endpoint; 404 for outsiders and for another team's endpoint."""
-    membership = _member(request, slug, write=write)
-    return membership, endpoint_for_org(membership.organization, endpoint_id)
-
-
-def _endpoint_settings(data: dict[str, Any]) -> dict[str, Any]:
-    """What the create and edit forms both set on an endpoint, as the services' keyword arguments."""
-    return {"url": data["url"], "description": data["description"], "event_types": data["event_types"]}
-
-
-_Saved = TypeVar("_Saved")
-
-
-def _save_settings(
-    request: HttpRequest, form: forms.Form, service: Callable[..., _Saved], **target: Any
-) -> _Saved | None:
-    """On a valid POST of the create or edit form, `service(**target)` with the form's settings; else None
-    (not posted, invalid, or the service's ValidationError now on the form)."""
-    if request.method != "POST" or not form.is_valid():
-        return None
-    settings = _endpoint_settings(form.cleaned_data)
-    return submit(form, lambda: service(**target, actor=request.user, **settings, request=request))
-
-
-def _secret_post(view: ViewFunc) -> ViewFunc:
-    """The gate of every action that confirms a password and answers with a secret: POST, signed in, never
-    cached, and the password kept out of error reports."""
-    return never_cache(login_required(require_POST(sensitive_post_parameters("password")(view))))
+def _to_endpoint(slug: str, endpoint: Endpoint) -> HttpResponse:
+    return redirect("webhooks:detail", slug=slug, endpoint_id=endpoint.id)
 
 
 def _refused(request: HttpRequest, slug: str, endpoint: Endpoint, form: forms.Form) -> HttpResponse:
     messages.error(request, form_errors(form))
-    return redirect("webhooks:detail", slug=slug, endpoint_id=endpoint.id)
+    return _to_endpoint(slug, endpoint)
+
+
+def _endpoint_settings(form: forms.Form) -> dict[str, Any]:
+    """What the create and edit forms both set on an endpoint, as the services' keyword arguments."""
+    data = form.cleaned_data
+    return {"url": data["url"], "description": data["description"], "event_types": data["event_types"]}
 
 
 def _show_secrets(
@@ -96,69 +63,48 @@ def _show_secrets(
     grace_until: datetime | None = None,
 ) -> HttpResponse:
     """The only pages that show a signing secret, each once (post/redirect/get with a one-time token)."""
-    back = reverse("webhooks:detail", kwargs={"slug": membership.organization.slug, "endpoint_id": endpoint.id})
-    return reveal_redirect(
-        request,
-        membership,
-        "webhooks/secret.html",
-        back=back,
-        endpoint=endpoint,
-        secrets=[dataclasses.asdict(secret) for secret in secrets],
-        mode=mode,
-        grace_until=grace_until,
-    )
+    back = team_url(membership, "webhooks:detail", endpoint_id=endpoint.id)
+    shown = [dataclasses.asdict(secret) for secret in secrets]
+    context = {"endpoint": endpoint, "secrets": shown, "mode": mode, "grace_until": grace_until}
+    return reveal_redirect(request, membership, "webhooks/secret.html", back=back, **context)
 
 
-@login_required
-def endpoint_list(request: HttpRequest, slug: str) -> HttpResponse:
-    membership = _member(request, slug)
-    context = {
-        "membership": membership,
-        "org": membership.organization,
-        "endpoints": list(endpoints_for_org(membership.organization)),
-    }
-    return render(request, "webhooks/endpoint_list.html", context)
+@webhooks_page()
+def endpoint_list(request: HttpRequest, membership: Membership, slug: str) -> HttpResponse:
+    endpoints = list(endpoints_for_org(membership.organization))
+    return render_team(request, "webhooks/endpoint_list.html", membership, endpoints=endpoints)
 
 
-@login_required
-def event_catalogue(request: HttpRequest, slug: str) -> HttpResponse:
-    membership = _member(request, slug)
+@webhooks_page()
+def event_catalogue(request: HttpRequest, membership: Membership, slug: str) -> HttpResponse:
     groups = [
         (group, [(event, json.dumps(event.example_envelope(), indent=2)) for event in events])
         for group, events in catalogue.grouped()
     ]
-    context = {"membership": membership, "org": membership.organization, "groups": groups}
-    return render(request, "webhooks/event_catalogue.html", context)
+    return render_team(request, "webhooks/event_catalogue.html", membership, groups=groups)
 
 
-@never_cache
-@login_required
-@sensitive_post_parameters("password")
-def endpoint_create(request: HttpRequest, slug: str) -> HttpResponse:
-    membership = _member(request, slug, write=True)
-    org = membership.organization
+@webhooks_page(write=True, no_cache=True)
+def endpoint_create(request: HttpRequest, membership: Membership, slug: str) -> HttpResponse:
     form = EndpointCreateForm(request.POST or None, request=request)
-    created = _save_settings(request, form, services.endpoint_create, organization=org)
+    created = save_form(
+        request, form, services.endpoint_create, _endpoint_settings, organization=membership.organization
+    )
     if created is not None:
         endpoint, plaintext = created
         secret = RevealedSecret(plaintext, endpoint.created_at, None)
         return _show_secrets(request, membership, endpoint, [secret], mode="created")
-    context = {"membership": membership, "org": org, "form": form}
-    return render(request, "webhooks/endpoint_form.html", context)
+    return render_team(request, "webhooks/endpoint_form.html", membership, form=form)
 
 
-@login_required
-def endpoint_detail(request: HttpRequest, slug: str, endpoint_id: str) -> HttpResponse:
-    membership, endpoint = _endpoint(request, slug, endpoint_id)
+@_endpoint_page()
+def endpoint_detail(request: HttpRequest, membership: Membership, endpoint: Endpoint, slug: str) -> HttpResponse:
     status = request.GET.get("status", "")[:16]
     event_type = request.GET.get("event_type", "")[:64]
     deliveries = deliveries_for_endpoint(endpoint, status=status, event_type=event_type)
-    page = Paginator(deliveries, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
-        "membership": membership,
-        "org": membership.organization,
         "endpoint": endpoint,
-        "page": page,
+        "page": page_of(request, deliveries),
         "filters": {"status": status, "event_type": event_type},
         "statuses": [*DeliveryStatus.values, "retrying"],
         "event_names": catalogue.names(),
@@ -171,12 +117,11 @@ def endpoint_detail(request: HttpRequest, slug: str, endpoint_id: str) -> HttpRe
             organization=membership.organization, target_type="webhook_endpoint", target_id=endpoint.id
         )[:20],
     }
-    return render(request, "webhooks/endpoint_detail.html", context)
+    return render_team(request, "webhooks/endpoint_detail.html", membership, **context)
 
 
-@login_required
-def endpoint_edit(request: HttpRequest, slug: str, endpoint_id: str) -> HttpResponse:
-    membership, endpoint = _endpoint(request, slug, endpoint_id, write=True)
+@_endpoint_page(write=True)
+def endpoint_edit(request: HttpRequest, membership: Membership, endpoint: Endpoint, slug: str) -> HttpResponse:
     initial = {
         "url": endpoint.url,
         "description": endpoint.description,
@@ -184,25 +129,22 @@ def endpoint_edit(request: HttpRequest, slug: str, endpoint_id: str) -> HttpResp
         "event_types": endpoint.event_types,
     }
     form = EndpointEditForm(request.POST or None, initial=initial)
-    if _save_settings(request, form, services.endpoint_update, endpoint=endpoint) is not None:
+    if save_form(request, form, services.endpoint_update, _endpoint_settings, endpoint=endpoint) is not None:
         messages.success(request, "Endpoint updated.")
-        return redirect("webhooks:detail", slug=slug, endpoint_id=endpoint.id)
-    context = {"membership": membership, "org": membership.organization, "endpoint": endpoint, "form": form}
-    return render(request, "webhooks/endpoint_form.html", context)
+        return _to_endpoint(slug, endpoint)
+    return render_team(request, "webhooks/endpoint_form.html", membership, endpoint=endpoint, form=form)
 
 
-@login_required
-@require_POST
-def endpoint_delete(request: HttpRequest, slug: str, endpoint_id: str) -> HttpResponse:
-    membership, endpoint = _endpoint(request, slug, endpoint_id, write=True)
+@_endpoint_page(write=True, post=True)
+def endpoint_delete(request: HttpRequest, membership: Membership, endpoint: Endpoint, slug: str) -> HttpResponse:
     services.endpoint_delete(endpoint=endpoint, actor=request.user, request=request)
     messages.success(request, f"Deleted the endpoint {endpoint.url}.")
     return redirect("webhooks:list", slug=slug)
 
 
-@_secret_post
-def endpoint_secret(request: HttpRequest, slug: str, endpoint_id: str) -> HttpResponse:
-    membership, endpoint = _endpoint(request, slug, endpoint_id, write=True)
+# Actions that confirm a password and answer with a secret: never cached.
+@_endpoint_page(write=True, post=True, no_cache=True)
+def endpoint_secret(request: HttpRequest, membership: Membership, endpoint: Endpoint, slug: str) -> HttpResponse:
     form = SecretRevealForm(request.POST, request=request)
     if not form.is_valid():
         return _refused(request, slug, endpoint, form)
@@ -210,9 +152,8 @@ def endpoint_secret(request: HttpRequest, slug: str, endpoint_id: str) -> HttpRe
     return _show_secrets(request, membership, endpoint, secrets, mode="revealed")
 
 
-@_secret_post
-def endpoint_rotate(request: HttpRequest, slug: str, endpoint_id: str) -> HttpResponse:
-    membership, endpoint = _endpoint(request, slug, endpoint_id, write=True)
+@_endpoint_page(write=True, post=True, no_cache=True)
+def endpoint_rotate(request: HttpRequest, membership: Membership, endpoint: Endpoint, slug: str) -> HttpResponse:
     form = SecretRotateForm(request.POST, request=request)
     if not form.is_valid():
         return _refused(request, slug, endpoint, form)
@@ -223,46 +164,33 @@ def endpoint_rotate(request: HttpRequest, slug: str, endpoint_id: str) -> HttpRe
     return _show_secrets(request, membership, endpoint, [secret], mode="rotated", grace_until=grace_until)
 
 
-@login_required
-@require_POST
-def endpoint_test(request: HttpRequest, slug: str, endpoint_id: str) -> HttpResponse:
-    membership, endpoint = _endpoint(request, slug, endpoint_id, write=True)
+@_endpoint_page(write=True, post=True)
+def endpoint_test(request: HttpRequest, membership: Membership, endpoint: Endpoint, slug: str) -> HttpResponse:
     try:
         message = services.endpoint_send_test(endpoint=endpoint, actor=request.user, request=request)
     except WebhookConflict as exc:
         messages.error(request, str(exc))
-        return redirect("webhooks:detail", slug=slug, endpoint_id=endpoint.id)
+        return _to_endpoint(slug, endpoint)
     messages.success(request, "Test event queued. This page updates as it is delivered.")
     return redirect("webhooks:delivery", slug=slug, endpoint_id=endpoint.id, message_id=message.id)
 
 
-def _set_enabled(request: HttpRequest, slug: str, endpoint_id: str, *, enable: bool) -> HttpResponse:
-    membership, endpoint = _endpoint(request, slug, endpoint_id, write=True)
-    if enable:
-        services.endpoint_enable(endpoint=endpoint, actor=request.user, request=request)
-        messages.success(request, "Endpoint enabled. New events are delivered again; recover the failed ones below.")
-    else:
-        services.endpoint_disable(endpoint=endpoint, actor=request.user, request=request)
-        messages.success(request, "Endpoint disabled. No events are sent to it until you enable it again.")
-    return redirect("webhooks:detail", slug=slug, endpoint_id=endpoint.id)
+@_endpoint_page(write=True, post=True)
+def endpoint_disable(request: HttpRequest, membership: Membership, endpoint: Endpoint, slug: str) -> HttpResponse:
+    services.endpoint_disable(endpoint=endpoint, actor=request.user, request=request)
+    messages.success(request, "Endpoint disabled. No events are sent to it until you enable it again.")
+    return _to_endpoint(slug, endpoint)
 
 
-@login_required
-@require_POST
-def endpoint_disable(request: HttpRequest, slug: str, endpoint_id: str) -> HttpResponse:
-    return _set_enabled(request, slug, endpoint_id, enable=False)
+@_endpoint_page(write=True, post=True)
+def endpoint_enable(request: HttpRequest, membership: Membership, endpoint: Endpoint, slug: str) -> HttpResponse:
+    services.endpoint_enable(endpoint=endpoint, actor=request.user, request=request)
+    messages.success(request, "Endpoint enabled. New events are delivered again; recover the failed ones below.")
+    return _to_endpoint(slug, endpoint)
 
 
-@login_required
-@require_POST
-def endpoint_enable(request: HttpRequest, slug: str, endpoint_id: str) -> HttpResponse:
-    return _set_enabled(request, slug, endpoint_id, enable=True)
-
-
-@login_required
-@require_POST
-def endpoint_recover(request: HttpRequest, slug: str, endpoint_id: str) -> HttpResponse:
-    membership, endpoint = _endpoint(request, slug, endpoint_id, write=True)
+@_endpoint_page(write=True, post=True)
+def endpoint_recover(request: HttpRequest, membership: Membership, endpoint: Endpoint, slug: str) -> HttpResponse:
     form = RecoverForm(request.POST)
     if form.is_valid():
         try:
@@ -277,33 +205,32 @@ def endpoint_recover(request: HttpRequest, slug: str, endpoint_id: str) -> HttpR
             messages.success(request, f"Sending {count} failed message{'s' if count != 1 else ''} again.")
     else:
         messages.error(request, form_errors(form))
-    return redirect("webhooks:detail", slug=slug, endpoint_id=endpoint.id)
+    return _to_endpoint(slug, endpoint)
 
 
-@login_required
-def delivery_detail(request: HttpRequest, slug: str, endpoint_id: str, message_id: str) -> HttpResponse:
-    membership, endpoint = _endpoint(request, slug, endpoint_id)
+@_endpoint_page()
+def delivery_detail(
+    request: HttpRequest, membership: Membership, endpoint: Endpoint, slug: str, message_id: str
+) -> HttpResponse:
     delivery = delivery_for_endpoint(endpoint, message_id)
     try:
         payload = json.dumps(json.loads(delivery.message.payload), indent=2, ensure_ascii=False)
     except ValueError:
         payload = delivery.message.payload
     context = {
-        "membership": membership,
-        "org": membership.organization,
         "endpoint": endpoint,
         "delivery": delivery,
         "message": delivery.message,
         "payload": payload,
         "attempts": list(attempts_for(delivery)),
     }
-    return render(request, "webhooks/delivery_detail.html", context)
+    return render_team(request, "webhooks/delivery_detail.html", membership, **context)
 
 
-@login_required
-@require_POST
-def delivery_retry(request: HttpRequest, slug: str, endpoint_id: str, message_id: str) -> HttpResponse:
-    membership, endpoint = _endpoint(request, slug, endpoint_id, write=True)
+@_endpoint_page(write=True, post=True)
+def delivery_retry(
+    request: HttpRequest, membership: Membership, endpoint: Endpoint, slug: str, message_id: str
+) -> HttpResponse:
     delivery = delivery_for_endpoint(endpoint, message_id)
     try:
         services.delivery_retry(delivery=delivery, actor=request.user, request=request)

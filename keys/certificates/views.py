@@ -5,31 +5,22 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.cache import never_cache
-from django.views.decorators.debug import sensitive_post_parameters
 
+from accounts.models import Membership
+from accounts.portal import apply_errors, render_team
 from keys import services
-from keys.apikeys.selectors import (
-    active_authorities_for_org,
-)
+from keys.apikeys.selectors import active_authorities_for_org
 from keys.certificates.kind import CERTIFICATE_AUTHORITY, CLIENT_CERTIFICATE
 from keys.core.forms import CertificateAuthorityForm, ClientCertificateCreateForm
-from keys.core.views import apply_errors as _apply_errors
-from keys.core.views import created_fields, detail_view, edit_view, list_view, revoke_view, to_detail
-from keys.core.views import member as _member
+from keys.core.views import created_fields, credential_page, detail_view, edit_view, list_view, revoke_view, to_detail
 
 certificate_list = list_view(CLIENT_CERTIFICATE)
 
 
-@never_cache
-@login_required
-@sensitive_post_parameters("password")
-def certificate_create(request: HttpRequest, slug: str) -> HttpResponse:
-    membership = _member(request, slug, write=True)
+@credential_page(write=True, no_cache=True)
+def certificate_create(request: HttpRequest, membership: Membership, slug: str) -> HttpResponse:
     org = membership.organization
     initial: dict[str, Any] = {"environment": request.GET.get("environment", "test")}
     authorities = active_authorities_for_org(org)
@@ -50,12 +41,13 @@ def certificate_create(request: HttpRequest, slug: str) -> HttpResponse:
         except ValidationError as exc:
             if hasattr(exc, "error_dict") and "match" in exc.error_dict:
                 exc = ValidationError({"match_value": exc.error_dict.pop("match"), **exc.error_dict})
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, f"Registered {cert.name}. Requests with this certificate authenticate now.")
             return to_detail(CLIENT_CERTIFICATE, slug, cert.pk)
-    context = {"membership": membership, "org": org, "form": form, "has_authorities": authorities.exists()}
-    return render(request, "keys/certificate_create.html", context)
+    return render_team(
+        request, "keys/certificate_create.html", membership, form=form, has_authorities=authorities.exists()
+    )
 
 
 certificate_detail = detail_view(CLIENT_CERTIFICATE)
@@ -66,28 +58,24 @@ certificate_revoke = revoke_view(CLIENT_CERTIFICATE)
 # --- certificate authorities ---------------------------------------------------------------------
 
 
-@never_cache
-@login_required
-@sensitive_post_parameters("password")
-def authority_create(request: HttpRequest, slug: str) -> HttpResponse:
-    membership = _member(request, slug, write=True)
-    org = membership.organization
+@credential_page(write=True, no_cache=True)
+def authority_create(request: HttpRequest, membership: Membership, slug: str) -> HttpResponse:
     form = CertificateAuthorityForm(request.POST or None, request.FILES or None, request=request)
     if request.method == "POST" and form.is_valid():
         try:
             authority = services.certificate_authority_register(
-                organization=org,
+                organization=membership.organization,
                 actor=request.user,
                 name=form.cleaned_data["name"],
                 certificate_pem=form.cleaned_data["pem"],
                 request=request,
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, f"Registered {authority.name}. Now add the identities it may issue.")
             return to_detail(CERTIFICATE_AUTHORITY, slug, authority.pk)
-    return render(request, "keys/authority_create.html", {"membership": membership, "org": org, "form": form})
+    return render_team(request, "keys/authority_create.html", membership, form=form)
 
 
 authority_detail = detail_view(CERTIFICATE_AUTHORITY)

@@ -8,37 +8,26 @@ then makes the one service call the kind describes. The kinds' own view modules 
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
+from functools import partial, wraps
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
-from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_POST
+from django.shortcuts import redirect
 
-from accounts.models import Membership
-from accounts.portal import apply_errors, form_errors, member_or_404
-from accounts.reveal import reveal_redirect
+from accounts.models import Membership, Organization
+from accounts.portal import apply_errors, form_errors, page_of, render_team, team_page
 from audit.models import AuditEvent
 from keys import scopes as scope_registry
 from keys.apikeys.forms import KeyEditForm, KeyRevokeForm, scopes_from_grid
-from keys.core.authorization import require_write
 from keys.core.errors import KeyConflict
 from keys.core.registry import Kind
+from keys.policies.models import policy_for
 
-PAGE_SIZE = 25
-
-
-def member(request: HttpRequest, slug: str, *, write: bool = False) -> Membership:
-    """The caller's membership of the organization `slug` (404 for outsiders); `write` also checks the role."""
-    membership = member_or_404(request, slug)
-    if write:
-        require_write(membership)  # the role half of the one rule; the service checks the rest
-    return membership
+# A credential page (`accounts.portal.team_page`); for writes, the role half of the one rule
+# (`keys.core.authorization.require_write`): the services check the rest.
+credential_page = partial(team_page, viewer_message="Viewers can see credentials but not create or change them.")
 
 
 def error_text(exc: Exception) -> str:
@@ -55,9 +44,13 @@ def attempt(request: HttpRequest, service: Callable[..., Any], **arguments: Any)
         return None
 
 
-def reveal(request: HttpRequest, membership: Membership, template: str, *, back: str, **context: Any) -> HttpResponse:
-    """The one page that ever shows a secret, by post/redirect/get: shown once, then gone (accounts.reveal)."""
-    return reveal_redirect(request, membership, template, back=back, **context)
+def create_initial(request: HttpRequest, org: Organization) -> dict[str, Any]:
+    """A create form's first values: the environment asked for, and an expiry within the team's maximum lifetime."""
+    initial = {"environment": request.GET.get("environment", "test")}
+    max_days = policy_for(org).max_lifetime_days
+    if max_days:
+        initial["expiry"] = "30d" if max_days >= 30 else "7d"
+    return initial
 
 
 def created_fields(form: Any) -> dict[str, Any]:
@@ -86,34 +79,31 @@ def to_detail(kind: Kind, slug: str, pk: str) -> HttpResponse:
     return redirect(kind.detail_url, **kwargs)
 
 
-def credential_list(request: HttpRequest, slug: str, *, kind: Kind) -> HttpResponse:
-    membership = member(request, slug)
+def credential_list(request: HttpRequest, membership: Membership, slug: str, *, kind: Kind) -> HttpResponse:
     org = membership.organization
     filters = list_filters(request)
     assert kind.list_query is not None, f"{kind.name} has no list page"
-    page = Paginator(kind.list_query(org, **filters), PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"membership": membership, "org": org, "page": page, "filters": filters, **kind.list_context(org)}
-    return render(request, kind.list_template, context)
+    page = page_of(request, kind.list_query(org, **filters))
+    return render_team(request, kind.list_template, membership, page=page, filters=filters, **kind.list_context(org))
 
 
-def credential_detail(request: HttpRequest, slug: str, pk: str, *, kind: Kind) -> HttpResponse:
-    membership = member(request, slug)
-    org = membership.organization
-    credential = kind.lookup(org, pk)
-    context: dict[str, Any] = {"membership": membership, "org": org, kind.context_name: credential}
+def credential_detail(
+    request: HttpRequest, membership: Membership, credential: Any, slug: str, *, kind: Kind
+) -> HttpResponse:
+    context: dict[str, Any] = {kind.context_name: credential}
     if kind.scoped:
         context["scopes"] = scope_registry.describe(credential.scopes)
     context.update(kind.detail_context(request, credential))
     context["events"] = AuditEvent.objects.filter(
-        organization=org, target_type=kind.target_type, target_id=credential.pk
+        organization=membership.organization, target_type=kind.target_type, target_id=credential.pk
     )[:50]
     context["revoke_form"] = KeyRevokeForm(request=request, live=kind.is_live(credential))
-    return render(request, kind.detail_template, context)
+    return render_team(request, kind.detail_template, membership, **context)
 
 
-def credential_edit(request: HttpRequest, slug: str, pk: str, *, kind: Kind) -> HttpResponse:
-    membership = member(request, slug, write=True)
-    credential = kind.lookup(membership.organization, pk)
+def credential_edit(
+    request: HttpRequest, membership: Membership, credential: Any, slug: str, *, kind: Kind
+) -> HttpResponse:
     form = KeyEditForm.for_credential(credential, request.POST or None, request=request)
     for name, text in kind.edit_help.items():
         form.fields[name].help_text = text
@@ -128,20 +118,13 @@ def credential_edit(request: HttpRequest, slug: str, pk: str, *, kind: Kind) -> 
         else:
             messages.success(request, kind.updated_message)
             return to_detail(kind, slug, credential.pk)
-    context = {
-        "membership": membership,
-        "org": membership.organization,
-        "credential": credential,
-        "form": form,
-        "kind_label": kind.label,
-        "back_url": kind.detail_url,
-    }
-    return render(request, "keys/credential_edit.html", context)
+    context = {"credential": credential, "form": form, "kind_label": kind.label, "back_url": kind.detail_url}
+    return render_team(request, "keys/credential_edit.html", membership, **context)
 
 
-def credential_revoke(request: HttpRequest, slug: str, pk: str, *, kind: Kind) -> HttpResponse:
-    membership = member(request, slug, write=True)
-    credential = kind.lookup(membership.organization, pk)
+def credential_revoke(
+    request: HttpRequest, membership: Membership, credential: Any, slug: str, *, kind: Kind
+) -> HttpResponse:
     form = KeyRevokeForm(request.POST, request=request, live=kind.is_live(credential))
     if form.is_valid():
         try:
@@ -160,36 +143,34 @@ def credential_revoke(request: HttpRequest, slug: str, pk: str, *, kind: Kind) -
 View = Callable[..., HttpResponse]
 
 
-def write_post(view: View) -> View:
-    """A form POST that changes something: signed in, POST only, the password confirmation kept out of error reports."""
-    return login_required(require_POST(sensitive_post_parameters("password")(view)))
+def _bound(generic: View, kind: Kind, **gate: Any) -> View:
+    """`generic` as the kind's view for its URL pattern (`gate` as for `credential_page`)."""
 
-
-def _bound(generic: View, kind: Kind) -> View:
+    @credential_page(**gate)
     @wraps(generic)
-    def view(request: HttpRequest, slug: str, **kwargs: str) -> HttpResponse:
-        return generic(request, slug, kwargs[kind.url_kwarg], kind=kind)
+    def view(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        return generic(request, *args, kind=kind, **kwargs)
 
     return view
+
+
+def _one(generic: View, kind: Kind, **gate: Any) -> View:
+    """`generic` as a page of one of the kind's credentials, found by the kind's URL kwarg."""
+    return _bound(generic, kind, lookup=(kind.url_kwarg, kind.lookup), **gate)
 
 
 def list_view(kind: Kind) -> View:
     """The kind's list page, as a view for its URL pattern."""
-
-    @login_required
-    def view(request: HttpRequest, slug: str) -> HttpResponse:
-        return credential_list(request, slug, kind=kind)
-
-    return view
+    return _bound(credential_list, kind)
 
 
 def detail_view(kind: Kind) -> View:
-    return login_required(_bound(credential_detail, kind))
+    return _one(credential_detail, kind)
 
 
 def edit_view(kind: Kind) -> View:
-    return login_required(_bound(credential_edit, kind))
+    return _one(credential_edit, kind, write=True)
 
 
 def revoke_view(kind: Kind) -> View:
-    return write_post(_bound(credential_revoke, kind))
+    return _one(credential_revoke, kind, write=True, post=True)

@@ -11,25 +11,23 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 
-from accounts.portal import apply_errors
+from accounts.models import Membership
+from accounts.portal import apply_errors, render_team
 from accounts.services import sudo_is_active
 from keys.core.errors import KeyConflict
-from keys.core.views import error_text, write_post
-from keys.core.views import member as _member
+from keys.core.views import credential_page, error_text
 from keys.policies import hygiene
 from keys.policies.forms import CredentialPolicyForm
 from keys.policies.models import policy_for
 from keys.policies.services import credential_policy_update
 
 
-@login_required
-def policies(request: HttpRequest, slug: str) -> HttpResponse:
-    membership = _member(request, slug)
+@credential_page()
+def policies(request: HttpRequest, membership: Membership, slug: str) -> HttpResponse:
     org = membership.organization
     policy = policy_for(org)
     form = CredentialPolicyForm.for_policy(policy, request.POST or None)
@@ -41,31 +39,27 @@ def policies(request: HttpRequest, slug: str) -> HttpResponse:
         else:
             messages.success(request, "Key policies saved. They apply to what is created or changed from now on.")
             return redirect("keys:policies", slug=slug)
-    context = {"membership": membership, "org": org, "form": form, "policy": policy}
-    return render(request, "keys/policies.html", context)
+    return render_team(request, "keys/policies.html", membership, form=form, policy=policy)
 
 
-@login_required
-def hygiene_report(request: HttpRequest, slug: str) -> HttpResponse:
-    membership = _member(request, slug)
+@credential_page()
+def hygiene_report(request: HttpRequest, membership: Membership, slug: str) -> HttpResponse:
     org = membership.organization
-    findings = hygiene.hygiene_findings(org)
     context = {
-        "membership": membership,
-        "org": org,
-        "findings": findings,
+        "findings": hygiene.hygiene_findings(org),
         "flags": hygiene.FLAGS,
         "idle_days": hygiene.IDLE_DAYS,
         "default_fix_days": policy_for(org).max_lifetime_days or hygiene.DEFAULT_FIX_DAYS,
         "sudo": sudo_is_active(request),
     }
-    return render(request, "keys/hygiene.html", context)
+    return render_team(request, "keys/hygiene.html", membership, **context)
 
 
-@write_post
-def hygiene_fix(request: HttpRequest, slug: str, kind: str, pk: str, action: str) -> HttpResponse:
+@credential_page(write=True, post=True)
+def hygiene_fix(
+    request: HttpRequest, membership: Membership, slug: str, kind: str, pk: str, action: str
+) -> HttpResponse:
     """One click: give the credential an expiry, or revoke it (a roll posts to the kind's own roll page)."""
-    membership = _member(request, slug, write=True)
     spec, credential = hygiene.credential_for_fix(membership.organization, kind, pk)
     fixes: dict[str, Callable[..., Any]] = {"expiry": hygiene.hygiene_set_expiry, "revoke": hygiene.hygiene_revoke}
     fix = fixes.get(action)
