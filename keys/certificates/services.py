@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 from functools import lru_cache
 from typing import Any
 
@@ -19,9 +18,11 @@ from django.utils import timezone
 from accounts.models import Organization
 from keys.certificates import mtls
 from keys.certificates import x509 as certs
+from keys.certificates.kind import CERTIFICATE_AUTHORITY, CLIENT_CERTIFICATE
 from keys.core import lifecycle as core
 from keys.core import validation as v
 from keys.core.authorization import Action, authorize, authorize_reach
+from keys.core.errors import Refusal
 from keys.core.services import common_fields, creator, insert_with_fresh_id
 from keys.models import CertificateAuthority, ClientCertificate, Environment, KeyStatus, MatchType
 from keys.usage import recorder
@@ -32,8 +33,6 @@ ID_LENGTH = 12
 CA_TAKEN = "Your team has already registered this CA."
 # When one certificate is registered by several teams, the client names its own in this header.
 ORGANIZATION_HEADER = "X-Organization"
-CERT_TARGET = "client_certificate"
-CA_TARGET = "certificate_authority"
 
 
 def _parse_upload(pem: Any, *, field: str) -> certs.CertificateInfo:
@@ -43,42 +42,6 @@ def _parse_upload(pem: Any, *, field: str) -> certs.CertificateInfo:
         return certs.load_pem(pem)
     except certs.CertificateError as exc:
         raise ValidationError({field: str(exc)}) from None
-
-
-def _expiry(expires_at: Any, *, limit: datetime) -> datetime:
-    """The credential's expiry: the chosen one or the certificate's own end, whichever comes first
-    (the team's maximum lifetime is applied by the authorization rule, as for every kind)."""
-    if expires_at is not None and not isinstance(expires_at, datetime):
-        raise ValidationError({"expires_at": "The expiry must be a date and time."})
-    chosen = limit if expires_at is None else min(expires_at, limit)
-    cleaned = v.clean_expiry(chosen)
-    assert cleaned is not None
-    return cleaned
-
-
-def _certificate_expiry(value: Any, row: ClientCertificate) -> datetime:
-    limit = row.not_after if row.not_after else row.authority.not_after  # type: ignore[union-attr]
-    return _expiry(value, limit=limit)
-
-
-CERT_KIND = core.Kind(
-    model=ClientCertificate,
-    target_type=CERT_TARGET,
-    event_prefix=CERT_TARGET,
-    label="certificate",
-    summary_key=CERT_TARGET,
-    clean_expiry=_certificate_expiry,
-)
-CA_KIND = core.Kind(
-    model=CertificateAuthority,
-    target_type=CA_TARGET,
-    event_prefix=CA_TARGET,
-    label="certificate authority",
-    summary_key=CA_TARGET,
-    # Counted inside the revoke's transaction: how many identities stop working with it.
-    revoke_metadata=lambda row: {"identities_refused": row.identities.exclude(status=KeyStatus.REVOKED).count()},
-    has_status_changed_at=False,
-)
 
 
 # --- certificate authorities -----------------------------------------------------------------
@@ -128,7 +91,7 @@ def certificate_authority_register(
             authority = insert_with_fresh_id(
                 CertificateAuthority, ID_LENGTH, lambda ident: CertificateAuthority.objects.create(id=ident, **fields)
             )
-            core.record(CA_KIND, "certificate_authority.registered", authority, actor, request)
+            core.record(CERTIFICATE_AUTHORITY, "certificate_authority.registered", authority, actor, request)
     except IntegrityError:
         raise ValidationError({"certificate": CA_TAKEN}) from None
     return authority
@@ -138,10 +101,7 @@ def certificate_authority_revoke(
     *, authority: CertificateAuthority, actor: Any, reason: str = "", request: HttpRequest | None = None
 ) -> CertificateAuthority:
     """Stop trusting the CA: every identity under it is refused on the next request. Idempotent."""
-    locked: CertificateAuthority = core.credential_revoke(
-        CA_KIND, target=authority, actor=actor, reason=reason, request=request
-    )
-    return locked
+    return CERTIFICATE_AUTHORITY.revoke(authority, actor=actor, reason=reason, request=request)
 
 
 # --- client certificates ---------------------------------------------------------------------
@@ -200,7 +160,7 @@ def client_certificate_register(
             sans=list(info.sans),
             not_before=info.not_before,
             not_after=info.not_after,
-            expires_at=_expiry(expires_at, limit=info.not_after),
+            expires_at=v.clean_expiry_within(expires_at, limit=info.not_after),
         )
         taken = ClientCertificate.objects.filter(
             organization=organization, match_type=MatchType.THUMBPRINT, match_value=info.thumbprint
@@ -228,7 +188,7 @@ def client_certificate_register(
             match_type=match_type,
             match_value=match_value,
             authority=authority,
-            expires_at=_expiry(expires_at, limit=authority.not_after),
+            expires_at=v.clean_expiry_within(expires_at, limit=authority.not_after),
         )
         taken = ClientCertificate.objects.filter(authority=authority, match_type=match_type, match_value=match_value)
         conflict = "An identity with this subject or SAN already exists under this CA."
@@ -245,7 +205,7 @@ def client_certificate_register(
             cert = insert_with_fresh_id(
                 ClientCertificate, ID_LENGTH, lambda ident: ClientCertificate.objects.create(id=ident, **fields)
             )
-            core.record(CERT_KIND, "client_certificate.registered", cert, actor, request)
+            core.record(CLIENT_CERTIFICATE, "client_certificate.registered", cert, actor, request)
     except IntegrityError:
         raise ValidationError({"certificate" if authority is None else "match": conflict}) from None
     return cert
@@ -255,44 +215,36 @@ def client_certificate_revoke(
     *, certificate: ClientCertificate, actor: Any, reason: str = "", request: HttpRequest | None = None
 ) -> ClientCertificate:
     """Revoke at once: the next request with this certificate (or identity) fails on every node. Idempotent."""
-    locked: ClientCertificate = core.credential_revoke(
-        CERT_KIND, target=certificate, actor=actor, reason=reason, request=request
-    )
-    return locked
+    return CLIENT_CERTIFICATE.revoke(certificate, actor=actor, reason=reason, request=request)
 
 
 def client_certificate_update(
     *, certificate: ClientCertificate, actor: Any, request: HttpRequest | None = None, **changes: Any
 ) -> ClientCertificate:
     """Change the name, networks, expiry (within the certificate's own), limit or metadata, or narrow scopes."""
-    fields = core.edited_fields(changes)
-    locked: ClientCertificate = core.credential_update(
-        CERT_KIND, target=certificate, actor=actor, fields=fields, request=request
-    )
-    return locked
+    return CLIENT_CERTIFICATE.update(certificate, actor=actor, request=request, **changes)
 
 
 # --- judging a presented certificate -----------------------------------------------------------
 
 
-class CertCode(StrEnum):
+class CertCode(Refusal):
+    """What a presented client certificate came to; the message is what a refused client is told."""
+
     VALID = "valid"
-    MALFORMED = "malformed_certificate"
-    CERTIFICATE_EXPIRED = "certificate_expired"
-    UNKNOWN = "unknown_certificate"
-    INACTIVE = "inactive_certificate"
-    FORBIDDEN_IP = "forbidden_ip"
-    AMBIGUOUS = "ambiguous_certificate"
+    MALFORMED = "malformed_certificate", "The client certificate could not be read."
+    CERTIFICATE_EXPIRED = "certificate_expired", "The client certificate is outside its validity period."
+    UNKNOWN = "unknown_certificate", "The client certificate is not registered with any team."
+    INACTIVE = "inactive_certificate", "The client certificate is revoked or expired, or its CA is no longer trusted."
+    FORBIDDEN_IP = "forbidden_ip", "The client certificate may not be used from this address."
+    AMBIGUOUS = (
+        "ambiguous_certificate",
+        f"The client certificate is registered more than once: name your team in {ORGANIZATION_HEADER}.",
+    )
 
 
-CERT_MESSAGES: dict[CertCode, str] = {
-    CertCode.MALFORMED: "The client certificate could not be read.",
-    CertCode.CERTIFICATE_EXPIRED: "The client certificate is outside its validity period.",
-    CertCode.UNKNOWN: "The client certificate is not registered with any team.",
-    CertCode.INACTIVE: "The client certificate is revoked or expired, or its CA is no longer trusted.",
-    CertCode.FORBIDDEN_IP: "The client certificate may not be used from this address.",
-    CertCode.AMBIGUOUS: f"The client certificate is registered more than once: name your team in {ORGANIZATION_HEADER}.",
-}
+# What keys.authentication tells a refused client, by code.
+CERT_MESSAGES: dict[CertCode, str] = {code: code.message for code in CertCode if code.message}
 
 
 @dataclass
