@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from functools import lru_cache
 from typing import Any
 
@@ -22,7 +23,6 @@ from keys.certificates.kind import CERTIFICATE_AUTHORITY, CLIENT_CERTIFICATE
 from keys.core import lifecycle as core
 from keys.core import validation as v
 from keys.core.authorization import Action, authorize, authorize_reach
-from keys.core.errors import Refusal
 from keys.core.services import common_fields, creator, insert_with_fresh_id
 from keys.models import CertificateAuthority, ClientCertificate, Environment, KeyStatus, MatchType
 from keys.usage import recorder
@@ -228,23 +228,24 @@ def client_certificate_update(
 # --- judging a presented certificate -----------------------------------------------------------
 
 
-class CertCode(Refusal):
-    """What a presented client certificate came to; the message is what a refused client is told."""
-
+class CertCode(StrEnum):
     VALID = "valid"
-    MALFORMED = "malformed_certificate", "The client certificate could not be read."
-    CERTIFICATE_EXPIRED = "certificate_expired", "The client certificate is outside its validity period."
-    UNKNOWN = "unknown_certificate", "The client certificate is not registered with any team."
-    INACTIVE = "inactive_certificate", "The client certificate is revoked or expired, or its CA is no longer trusted."
-    FORBIDDEN_IP = "forbidden_ip", "The client certificate may not be used from this address."
-    AMBIGUOUS = (
-        "ambiguous_certificate",
-        f"The client certificate is registered more than once: name your team in {ORGANIZATION_HEADER}.",
-    )
+    MALFORMED = "malformed_certificate"
+    CERTIFICATE_EXPIRED = "certificate_expired"
+    UNKNOWN = "unknown_certificate"
+    INACTIVE = "inactive_certificate"
+    FORBIDDEN_IP = "forbidden_ip"
+    AMBIGUOUS = "ambiguous_certificate"
 
 
-# What keys.authentication tells a refused client, by code.
-CERT_MESSAGES: dict[CertCode, str] = {code: code.message for code in CertCode if code.message}
+CERT_MESSAGES: dict[CertCode, str] = {
+    CertCode.MALFORMED: "The client certificate could not be read.",
+    CertCode.CERTIFICATE_EXPIRED: "The client certificate is outside its validity period.",
+    CertCode.UNKNOWN: "The client certificate is not registered with any team.",
+    CertCode.INACTIVE: "The client certificate is revoked or expired, or its CA is no longer trusted.",
+    CertCode.FORBIDDEN_IP: "The client certificate may not be used from this address.",
+    CertCode.AMBIGUOUS: f"The client certificate is registered more than once: name your team in {ORGANIZATION_HEADER}.",
+}
 
 
 @dataclass

@@ -16,6 +16,7 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from enum import StrEnum
 from typing import Any
 
 import http_sf
@@ -24,8 +25,6 @@ from django.http import HttpRequest
 from http_message_signatures import HTTPMessageVerifier, HTTPSignatureAlgorithm, HTTPSignatureKeyResolver
 from http_message_signatures.exceptions import HTTPMessageSignaturesException, InvalidSignature
 
-from keys.core.errors import Refusal
-
 ALGORITHM = "hmac-sha256"
 ALLOWED_PARAMETERS = frozenset({"alg", "created", "expires", "keyid", "nonce", "tag"})
 MAX_HEADER_LENGTH = 4096
@@ -33,37 +32,50 @@ MAX_NONCE_LENGTH = 128
 MIN_NONCE_LENGTH = 8
 
 
-class Reason(Refusal):
+class Reason(StrEnum):
     """Which rule a signed request broke. The value is the `detail.reason` of the 401."""
 
-    MISSING_SIGNATURE = "missing_signature", "This endpoint needs the request signed (RFC 9421) as well as the API key."
-    MALFORMED = (
-        "malformed_signature",
-        "The Signature-Input or Signature header is malformed, or carries more than one signature.",
-    )
-    UNSUPPORTED_ALGORITHM = "unsupported_algorithm", 'The signature algorithm must be "hmac-sha256".'
-    MISSING_COMPONENT = "missing_component", "The signature does not cover every required component."
-    MISSING_NONCE = "missing_nonce", "The signature needs a nonce of 8 to 128 characters."
-    EXPIRED = "expired", "The signature has expired: its created time is too old."
-    CREATED_IN_FUTURE = "created_in_future", "The signature's created time is in the future; check the client's clock."
-    MISSING_DIGEST = (
-        "missing_digest",
-        "A request with a body needs a Content-Digest header (sha-256) covered by the signature.",
-    )
-    DIGEST_MISMATCH = "digest_mismatch", "The Content-Digest does not match the request body."
-    UNKNOWN_KEY_ID = "unknown_key_id", "The signature's keyid is not a known signing key."
-    INACTIVE_KEY = "inactive_key", "The signing key is revoked, disabled or expired."
-    FORBIDDEN_IP = "forbidden_ip", "The signing key may not be used from this address."
-    KEY_MISMATCH = "key_mismatch", "The signing key does not belong to the API key sent with the request."
-    BAD_SIGNATURE = "bad_signature", "The signature does not match the request."
-    REPLAYED = "replayed", "This signature's nonce was already used: the request is a replay."
+    MISSING_SIGNATURE = "missing_signature"
+    MALFORMED = "malformed_signature"
+    UNSUPPORTED_ALGORITHM = "unsupported_algorithm"
+    MISSING_COMPONENT = "missing_component"
+    MISSING_NONCE = "missing_nonce"
+    EXPIRED = "expired"
+    CREATED_IN_FUTURE = "created_in_future"
+    MISSING_DIGEST = "missing_digest"
+    DIGEST_MISMATCH = "digest_mismatch"
+    UNKNOWN_KEY_ID = "unknown_key_id"
+    INACTIVE_KEY = "inactive_key"
+    FORBIDDEN_IP = "forbidden_ip"
+    KEY_MISMATCH = "key_mismatch"
+    BAD_SIGNATURE = "bad_signature"
+    REPLAYED = "replayed"
+
+
+MESSAGES: dict[Reason, str] = {
+    Reason.MISSING_SIGNATURE: "This endpoint needs the request signed (RFC 9421) as well as the API key.",
+    Reason.MALFORMED: "The Signature-Input or Signature header is malformed, or carries more than one signature.",
+    Reason.UNSUPPORTED_ALGORITHM: 'The signature algorithm must be "hmac-sha256".',
+    Reason.MISSING_COMPONENT: "The signature does not cover every required component.",
+    Reason.MISSING_NONCE: "The signature needs a nonce of 8 to 128 characters.",
+    Reason.EXPIRED: "The signature has expired: its created time is too old.",
+    Reason.CREATED_IN_FUTURE: "The signature's created time is in the future; check the client's clock.",
+    Reason.MISSING_DIGEST: "A request with a body needs a Content-Digest header (sha-256) covered by the signature.",
+    Reason.DIGEST_MISMATCH: "The Content-Digest does not match the request body.",
+    Reason.UNKNOWN_KEY_ID: "The signature's keyid is not a known signing key.",
+    Reason.INACTIVE_KEY: "The signing key is revoked, disabled or expired.",
+    Reason.FORBIDDEN_IP: "The signing key may not be used from this address.",
+    Reason.KEY_MISMATCH: "The signing key does not belong to the API key sent with the request.",
+    Reason.BAD_SIGNATURE: "The signature does not match the request.",
+    Reason.REPLAYED: "This signature's nonce was already used: the request is a replay.",
+}
 
 
 class SignatureFailure(Exception):
     """A signed request broke rule `reason`. The message is safe to show: it names the rule, never a secret."""
 
     def __init__(self, reason: Reason, *, key_id: str | None = None, log: str = "") -> None:
-        super().__init__(reason.message)
+        super().__init__(MESSAGES[reason])
         self.reason = reason
         self.key_id = key_id
         self.log = log  # extra detail for the server log only
