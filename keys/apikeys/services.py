@@ -161,21 +161,19 @@ def successor_expiry(old: APIKey, now: Any) -> Any:
     return expires_at
 
 
-def key_revoke(*, key: APIKey, actor: Actor | None, reason: str = "", request: HttpRequest | None = None) -> APIKey:
-    """Revoke at once; the very next request with this key fails on every node. Revoking twice is a no-op."""
-    return API_KEY.revoke(key, actor=actor, reason=reason, request=request)
+key_revoke = API_KEY.service(
+    "revoke", "key", "Revoke at once; the very next request with this key fails on every node. Idempotent."
+)
 
 
-def key_disable(*, key: APIKey, actor: Actor | None, request: HttpRequest | None = None) -> APIKey:
-    """Suspend a key; it fails authentication until enabled again."""
-    return API_KEY.set_status(key, actor=actor, enable=False, request=request)
+key_disable = API_KEY.service(
+    "set_status", "key", "Suspend a key; it fails authentication until enabled again.", enable=False
+)
 
 
-def key_enable(*, key: APIKey, actor: Actor | None, request: HttpRequest | None = None) -> APIKey:
-    """Resume a disabled key."""
-    return API_KEY.set_status(key, actor=actor, enable=True, request=request)
+key_enable = API_KEY.service("set_status", "key", "Resume a disabled key.", enable=True)
 
 
-def key_update(*, key: APIKey, actor: Actor | None, request: HttpRequest | None = None, **changes: Any) -> APIKey:
-    """Change a key's name, networks, expiry, limit or metadata, or narrow its scopes (never widen)."""
-    return API_KEY.update(key, actor=actor, request=request, **changes)
+key_update = API_KEY.service(
+    "update", "key", "Change a key's name, networks, expiry, limit or metadata, or narrow its scopes (never widen)."
+)

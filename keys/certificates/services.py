@@ -97,11 +97,9 @@ def certificate_authority_register(
     return authority
 
 
-def certificate_authority_revoke(
-    *, authority: CertificateAuthority, actor: Any, reason: str = "", request: HttpRequest | None = None
-) -> CertificateAuthority:
-    """Stop trusting the CA: every identity under it is refused on the next request. Idempotent."""
-    return CERTIFICATE_AUTHORITY.revoke(authority, actor=actor, reason=reason, request=request)
+certificate_authority_revoke = CERTIFICATE_AUTHORITY.service(
+    "revoke", "authority", "Stop trusting the CA: every identity under it is refused on the next request. Idempotent."
+)
 
 
 # --- client certificates ---------------------------------------------------------------------
@@ -211,18 +209,14 @@ def client_certificate_register(
     return cert
 
 
-def client_certificate_revoke(
-    *, certificate: ClientCertificate, actor: Any, reason: str = "", request: HttpRequest | None = None
-) -> ClientCertificate:
-    """Revoke at once: the next request with this certificate (or identity) fails on every node. Idempotent."""
-    return CLIENT_CERTIFICATE.revoke(certificate, actor=actor, reason=reason, request=request)
+client_certificate_revoke = CLIENT_CERTIFICATE.service(
+    "revoke", "certificate", "Revoke at once: the next request with this certificate (or identity) fails. Idempotent."
+)
 
 
-def client_certificate_update(
-    *, certificate: ClientCertificate, actor: Any, request: HttpRequest | None = None, **changes: Any
-) -> ClientCertificate:
-    """Change the name, networks, expiry (within the certificate's own), limit or metadata, or narrow scopes."""
-    return CLIENT_CERTIFICATE.update(certificate, actor=actor, request=request, **changes)
+client_certificate_update = CLIENT_CERTIFICATE.service(
+    "update", "certificate", "Change the name, networks, expiry (within the certificate's own), limit or metadata."
+)
 
 
 # --- judging a presented certificate -----------------------------------------------------------

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -131,6 +131,19 @@ class Kind(Generic[M]):
 
     def set_status(self, target: M, *, actor: Any, enable: bool, request: HttpRequest | None = None) -> M:
         return credential_set_status(self, target=target, actor=actor, enable=enable, request=request)
+
+    def service(self, action: str, target: str, doc: str, **fixed: Any) -> Callable[..., M]:
+        """`action` ("update", "revoke", "set_status") as the kind's public keyword-only service, which takes
+        the credential by the keyword `target` (`key=`, `secret=`…), with `fixed` arguments (`enable=False`)."""
+        method = getattr(self, action)
+
+        def call(**arguments: Any) -> M:
+            credential = arguments.pop(target)
+            return cast(M, method(credential, **fixed, **arguments))
+
+        call.__doc__ = doc
+        call.__name__ = call.__qualname__ = f"{self.name}_{action}"
+        return call
 
 
 def lock(kind: Kind[M], target: M) -> M:

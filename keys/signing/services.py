@@ -160,18 +160,14 @@ def signing_secret_rotate(
     return locked, plaintext
 
 
-def signing_secret_revoke(
-    *, secret: SigningSecret, actor: Any, reason: str = "", request: HttpRequest | None = None
-) -> SigningSecret:
-    """Revoke at once: the next request signed with it fails on every node. Revoking twice is a no-op."""
-    return SIGNING_SECRET.revoke(secret, actor=actor, reason=reason, request=request)
+signing_secret_revoke = SIGNING_SECRET.service(
+    "revoke", "secret", "Revoke at once: the next request signed with it fails on every node. Idempotent."
+)
 
 
-def signing_secret_update(
-    *, secret: SigningSecret, actor: Any, request: HttpRequest | None = None, **changes: Any
-) -> SigningSecret:
-    """Change the name, networks, expiry, limit or metadata, or narrow the scopes (never widen)."""
-    return SIGNING_SECRET.update(secret, actor=actor, request=request, **changes)
+signing_secret_update = SIGNING_SECRET.service(
+    "update", "secret", "Change the name, networks, expiry, limit or metadata, or narrow the scopes (never widen)."
+)
 
 
 def candidate_secrets(secret: SigningSecret, *, now: Any = None) -> httpsig.SecretCandidates:
