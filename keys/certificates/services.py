@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from functools import lru_cache
-from typing import Any
+from typing import Any, Unpack
 
 from cryptography import x509
 from django.core.exceptions import ValidationError
@@ -23,7 +23,8 @@ from keys.certificates.kind import CERTIFICATE_AUTHORITY, CLIENT_CERTIFICATE
 from keys.core import lifecycle as core
 from keys.core import validation as v
 from keys.core.authorization import Action, authorize, authorize_reach
-from keys.core.services import common_fields, creator, insert_with_fresh_id
+from keys.core.registry import Kind
+from keys.core.services import CredentialSettings, common_fields, creator, insert_with_fresh_id
 from keys.models import CertificateAuthority, ClientCertificate, Environment, KeyStatus, MatchType
 from keys.usage import recorder
 
@@ -42,6 +43,22 @@ def _parse_upload(pem: Any, *, field: str) -> certs.CertificateInfo:
         return certs.load_pem(pem)
     except certs.CertificateError as exc:
         raise ValidationError({field: str(exc)}) from None
+
+
+def _register(
+    kind: Kind[Any], fields: dict[str, Any], actor: Any, request: HttpRequest | None, *, taken: ValidationError
+) -> Any:
+    """Insert the row under a fresh id and record `<kind>.registered`, in one transaction. `taken` is raised
+    when a uniqueness rule refuses it: a concurrent registration of the same certificate won the race."""
+    try:
+        with transaction.atomic():
+            row = insert_with_fresh_id(
+                kind.model, ID_LENGTH, lambda ident: kind.model._default_manager.create(id=ident, **fields)
+            )
+            core.record(kind, f"{kind.event_name}.registered", row, actor, request)
+    except IntegrityError:
+        raise taken from None
+    return row
 
 
 # --- certificate authorities -----------------------------------------------------------------
@@ -86,14 +103,9 @@ def certificate_authority_register(
         .exists()
     ):
         raise ValidationError({"certificate": CA_TAKEN})
-    try:
-        with transaction.atomic():
-            authority = insert_with_fresh_id(
-                CertificateAuthority, ID_LENGTH, lambda ident: CertificateAuthority.objects.create(id=ident, **fields)
-            )
-            core.record(CERTIFICATE_AUTHORITY, "certificate_authority.registered", authority, actor, request)
-    except IntegrityError:
-        raise ValidationError({"certificate": CA_TAKEN}) from None
+    authority: CertificateAuthority = _register(
+        CERTIFICATE_AUTHORITY, fields, actor, request, taken=ValidationError({"certificate": CA_TAKEN})
+    )
     return authority
 
 
@@ -109,33 +121,18 @@ def client_certificate_register(
     *,
     organization: Organization,
     actor: Any,
-    name: str,
-    scopes: list[str],
-    environment: str = Environment.LIVE,
     certificate_pem: Any = None,
     authority: CertificateAuthority | None = None,
     match_subject: Any = None,
     match_san: Any = None,
     expires_at: Any = None,
-    allowed_networks: Any = None,
-    rate_limit: Any = None,
-    metadata: Any = None,
     request: HttpRequest | None = None,
+    **settings: Unpack[CredentialSettings],
 ) -> ClientCertificate:
     """Register a client identity with scopes: a pinned certificate (`certificate_pem`), or a subject or SAN
     that certificates issued by one of the team's CAs (`authority`) must carry. Expiry is at most the
     certificate's (or the CA's) own."""
-    fields = common_fields(
-        organization=organization,
-        actor=actor,
-        name=name,
-        scopes=scopes,
-        environment=environment,
-        allowed_networks=allowed_networks,
-        rate_limit=rate_limit,
-        metadata=metadata,
-        request=request,
-    )
+    fields = common_fields(organization=organization, actor=actor, request=request, **settings)
     now = timezone.now()
     if authority is None:
         if match_subject or match_san:
@@ -198,14 +195,13 @@ def client_certificate_register(
     )
     if taken.exclude(status=KeyStatus.REVOKED).exists():
         raise ValidationError({"certificate" if authority is None else "match": conflict})
-    try:
-        with transaction.atomic():
-            cert = insert_with_fresh_id(
-                ClientCertificate, ID_LENGTH, lambda ident: ClientCertificate.objects.create(id=ident, **fields)
-            )
-            core.record(CLIENT_CERTIFICATE, "client_certificate.registered", cert, actor, request)
-    except IntegrityError:
-        raise ValidationError({"certificate" if authority is None else "match": conflict}) from None
+    cert: ClientCertificate = _register(
+        CLIENT_CERTIFICATE,
+        fields,
+        actor,
+        request,
+        taken=ValidationError({"certificate" if authority is None else "match": conflict}),
+    )
     return cert
 
 

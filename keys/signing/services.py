@@ -7,7 +7,7 @@ import logging
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, Unpack
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -19,8 +19,8 @@ from keys.core import lifecycle as core
 from keys.core import validation as v
 from keys.core.authorization import Action, authorize, authorize_reach, authorize_successor
 from keys.core.errors import KeyConflict
-from keys.core.services import common_fields, insert_with_fresh_id
-from keys.models import APIKey, Environment, SigningSecret
+from keys.core.services import CredentialSettings, common_fields, insert_with_fresh_id
+from keys.models import APIKey, SigningSecret
 from keys.signing import httpsig
 from keys.signing.httpsig import Reason, SignatureFailure
 from keys.signing.kind import SIGNING_SECRET
@@ -62,28 +62,13 @@ def signing_secret_create(
     *,
     organization: Organization,
     actor: Any,
-    name: str,
-    scopes: list[str],
-    environment: str = Environment.LIVE,
     expires_at: Any = None,
-    allowed_networks: Any = None,
-    rate_limit: Any = None,
-    metadata: Any = None,
     api_key: Any = None,
     request: HttpRequest | None = None,
+    **settings: Unpack[CredentialSettings],
 ) -> tuple[SigningSecret, str]:
     """Create a signing secret; return it with the secret, which is stored only encrypted and shown once."""
-    fields = common_fields(
-        organization=organization,
-        actor=actor,
-        name=name,
-        scopes=scopes,
-        environment=environment,
-        allowed_networks=allowed_networks,
-        rate_limit=rate_limit,
-        metadata=metadata,
-        request=request,
-    )
+    fields = common_fields(organization=organization, actor=actor, request=request, **settings)
     fields["expires_at"] = v.clean_expiry(expires_at)
     authorize_reach(
         actor,
