@@ -9,7 +9,7 @@ from django.conf import settings
 from django.http import HttpRequest
 
 from accounts.models import Organization
-from keys.apikeys.selectors import (
+from keys.certificates.selectors import (
     authorities_for_org,
     authority_for_org,
     client_certificate_for_org,

@@ -22,16 +22,14 @@ from rest_framework.views import APIView
 
 from accounts.api import Conflict, OrganizationAccess, caller_for
 from keys import services
-from keys.apikeys.selectors import (
+from keys.apikeys.selectors import key_for_org
+from keys.apikeys.serializers import KeyRevokeSerializer, KeyUpdateSerializer
+from keys.certificates.selectors import (
     authorities_for_org,
     authority_for_org,
     client_certificate_for_org,
     client_certificates_for_org,
-    key_for_org,
-    signing_secret_for_org,
-    signing_secrets_for_org,
 )
-from keys.apikeys.serializers import KeyRevokeSerializer, KeyUpdateSerializer
 from keys.core.errors import KeyConflict
 from keys.core.serializers import (
     CertificateAuthorityCreateSerializer,
@@ -44,6 +42,7 @@ from keys.core.serializers import (
     SigningSecretRotateSerializer,
     SigningSecretSerializer,
 )
+from keys.signing.selectors import signing_secret_for_org, signing_secrets_for_org
 from lib.http import NO_STORE
 
 LIST_PARAMETERS = [

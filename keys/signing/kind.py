@@ -6,10 +6,10 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from keys.apikeys.selectors import signing_secret_for_org, signing_secrets_for_org
 from keys.core.forms import SigningSecretRotateForm
 from keys.core.registry import Kind, register
 from keys.models import SigningSecret
+from keys.signing.selectors import signing_secret_for_org, signing_secrets_for_org
 
 
 def _forget_previous(row: SigningSecret) -> list[str]:
