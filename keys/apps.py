@@ -15,9 +15,10 @@ class KeysConfig(AppConfig):
             departures,  # noqa: F401 - applies the departure policy to a leaver's credentials
             schema,  # noqa: F401 - registers the OpenAPI security schemes
         )
-        from keys.certificates import kind as certificate_kinds  # noqa: F401 - registers the kinds
+        from keys.apikeys import kind as api_key_kind  # noqa: F401 - registers the kinds, API keys first
+        from keys.certificates import kind as certificate_kinds  # noqa: F401
         from keys.checks import check_key_settings, check_signing_and_mtls_settings
-        from keys.signing import kind as signing_kind  # noqa: F401 - registers the kind
+        from keys.signing import kind as signing_kind  # noqa: F401
 
         register(check_key_settings, "keys", deploy=False)
         register(check_signing_and_mtls_settings, "keys", deploy=False)

@@ -15,18 +15,9 @@ from django.dispatch import receiver
 from accounts.departures import member_departing
 from accounts.models import DeparturePolicy, Organization, User
 from audit.services import audit_record
-from keys.apikeys.services import key_revoke
 from keys.core.registry import kinds
 from keys.core.services import creator
-from keys.models import APIKey, KeyStatus
-
-
-def _revokers() -> list[tuple[Any, Any]]:
-    """(model, revoke(credential, reason)) for every kind a person can create."""
-    pairs: list[tuple[Any, Any]] = [(APIKey, lambda key, reason: key_revoke(key=key, actor=None, reason=reason))]
-    for kind in kinds():
-        pairs.append((kind.model, lambda cred, reason, k=kind: k.revoke(cred, actor=None, reason=reason, request=None)))
-    return pairs
+from keys.models import KeyStatus
 
 
 @receiver(member_departing, dispatch_uid="keys.departures.credentials")
@@ -43,15 +34,15 @@ def credentials_of_departing_member(
 ) -> dict[str, Any]:
     counts: dict[str, int] = {}
     reason = f"{user.email} left the team"
-    for model, revoke in _revokers():
-        created = model.objects.filter(organization=organization, created_by=user)
-        label = model._meta.model_name
+    for kind in kinds():
+        created = kind.model._default_manager.filter(organization=organization, created_by=user)
+        label = kind.model._meta.model_name
         if policy == DeparturePolicy.REASSIGN and reassign_to is not None:
             counts[label] = created.update(**creator(reassign_to))
         elif policy == DeparturePolicy.REVOKE:
             live = list(created.exclude(status=KeyStatus.REVOKED))
             for credential in live:
-                revoke(credential, reason)
+                kind.revoke(credential, actor=None, reason=reason)
             counts[label] = len(live)
     counts = {k: v for k, v in counts.items() if v}
     if counts and policy == DeparturePolicy.REASSIGN and reassign_to is not None:

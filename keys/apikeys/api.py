@@ -36,7 +36,15 @@ from keys.apikeys.serializers import (
     WhoAmISerializer,
 )
 from keys.apikeys.verification import Code
-from keys.core.api import CredentialDetail, CredentialObjectView, CredentialRevoke, ManagementAccess, _conflict
+from keys.core.api import (
+    CredentialDetail,
+    CredentialListCreate,
+    CredentialObjectView,
+    CredentialRevoke,
+    CredentialRotate,
+    ManagementAccess,
+    _conflict,
+)
 from keys.core.errors import KeyConflict
 from keys.models import APIKey, RotationPolicy
 from keys.permissions import HasScopes
@@ -45,24 +53,8 @@ from lib.http import NO_STORE
 from lib.ratelimit import hit
 
 
-class KeyListCreate(GenericAPIView[APIKey]):
-    """List the organization's keys, or create one (the response is the only time its secret is shown)."""
-
-    permission_classes = [ManagementAccess]
-    required_scopes = {"GET": ["keys:read"], "POST": ["keys:manage"]}
-    serializer_class = APIKeySerializer
-
-    def get_queryset(self) -> Any:
-        caller = caller_for(self.request)
-        params = self.request.query_params
-        return keys_for_org(
-            caller.organization,
-            search=params.get("search", "")[:100],
-            state=params.get("status", ""),
-            environment=params.get("environment", ""),
-        )
-
-    @extend_schema(
+@extend_schema_view(
+    get=extend_schema(
         operation_id="keys_list",
         parameters=[
             OpenApiParameter("organization", str, description="Team slug (portal sessions only)"),
@@ -70,18 +62,20 @@ class KeyListCreate(GenericAPIView[APIKey]):
             OpenApiParameter("status", str, enum=["active", "expired", "disabled", "revoked"]),
             OpenApiParameter("environment", str, enum=["live", "test"]),
         ],
-    )
-    def get(self, request: Request) -> Response:
-        page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response(APIKeySerializer(page, many=True).data)
+    ),
+    post=extend_schema(operation_id="keys_create", request=KeyCreateSerializer, responses={201: CreatedKeySerializer}),
+)
+class KeyListCreate(CredentialListCreate):
+    """List the organization's keys, or create one (the response is the only time its secret is shown)."""
 
-    @extend_schema(operation_id="keys_create", request=KeyCreateSerializer, responses={201: CreatedKeySerializer})
-    def post(self, request: Request) -> Response:
-        data = KeyCreateSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        caller = caller_for(request)
+    required_scopes = {"GET": ["keys:read"], "POST": ["keys:manage"]}
+    serializer_class = APIKeySerializer
+    list_query = keys_for_org
+    input_serializer = KeyCreateSerializer
+
+    def create(self, caller: Any, fields: dict[str, Any], request: Request) -> Response:
         key, plaintext = services.key_create(
-            organization=caller.organization, actor=caller.actor, request=request._request, **data.validated_data
+            organization=caller.organization, actor=caller.actor, request=request._request, **fields
         )
         body = CreatedKeySerializer(key, context={"plaintext": plaintext}).data
         return Response(body, status=status.HTTP_201_CREATED, headers=NO_STORE)
@@ -105,26 +99,20 @@ class KeyDetail(KeyObjectView, CredentialDetail):
     update = services.key_update
 
 
-class KeyRoll(KeyObjectView):
+@extend_schema_view(post=extend_schema(request=KeyRollSerializer, responses=KeyRollResultSerializer))
+class KeyRoll(KeyObjectView, CredentialRotate):
     """Replace the key with a successor; the old key keeps working for `grace_seconds`."""
 
-    @extend_schema(request=KeyRollSerializer, responses=KeyRollResultSerializer)
-    def post(self, request: Request, key_id: str) -> Response:
-        key = self.get_credential(request, key_id=key_id)
-        data = KeyRollSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        try:
-            successor, plaintext = services.key_roll(
-                key=key,
-                actor=caller_for(request).actor,
-                grace=timedelta(seconds=data.validated_data["grace_seconds"]),
-                request=request._request,
-            )
-        except KeyConflict as exc:
-            raise _conflict(exc) from exc
-        key.refresh_from_db()
-        body = {"key": plaintext, "successor": APIKeySerializer(successor).data, "previous": APIKeySerializer(key).data}
-        return Response(body, headers=NO_STORE)
+    rotate = services.key_roll
+    grace_serializer = KeyRollSerializer
+
+    def answer(self, credential: Any, rotated: Any, plaintext: str) -> dict[str, Any]:
+        credential.refresh_from_db()
+        return {
+            "key": plaintext,
+            "successor": APIKeySerializer(rotated).data,
+            "previous": APIKeySerializer(credential).data,
+        }
 
 
 @extend_schema_view(post=extend_schema(request=KeyRevokeSerializer, responses=APIKeySerializer))

@@ -184,35 +184,23 @@ class KeyEditForm(PasswordConfirmMixin):
         return [self[name] for name in self.fields if name.startswith("scope__")]
 
 
-class KeyRollForm(PasswordConfirmMixin):
+class KeyStatusForm(PasswordConfirmMixin):
+    """A change to one credential: it asks for sudo (the password) when the credential is `live`."""
+
+    def __init__(self, *args: Any, live: bool, **kwargs: Any) -> None:
+        self.live = live
+        super().__init__(*args, **kwargs)
+
+    def sudo_required(self) -> bool:
+        return self.live
+
+
+class KeyRollForm(KeyStatusForm):
     grace = forms.ChoiceField(choices=GRACE_CHOICES, initial="86400", label="Keep the old key working for")
 
-    def __init__(self, *args: Any, live: bool, **kwargs: Any) -> None:
-        self.live = live
-        super().__init__(*args, **kwargs)
 
-    def sudo_required(self) -> bool:
-        return self.live
-
-
-class KeyRevokeForm(PasswordConfirmMixin):
+class KeyRevokeForm(KeyStatusForm):
     reason = forms.CharField(max_length=200, required=False, label="Reason (kept in the audit log)")
-
-    def __init__(self, *args: Any, live: bool, **kwargs: Any) -> None:
-        self.live = live
-        super().__init__(*args, **kwargs)
-
-    def sudo_required(self) -> bool:
-        return self.live
-
-
-class KeyStatusForm(PasswordConfirmMixin):
-    def __init__(self, *args: Any, live: bool, **kwargs: Any) -> None:
-        self.live = live
-        super().__init__(*args, **kwargs)
-
-    def sudo_required(self) -> bool:
-        return self.live
 
 
 ROTATION_GRACE_CHOICES = (

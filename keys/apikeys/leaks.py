@@ -27,8 +27,9 @@ from django.urls import reverse
 from accounts.models import LeakPolicy
 from audit.models import AuditEvent
 from keys.apikeys import hashing, tokens
+from keys.apikeys.kind import API_KEY
 from keys.apikeys.sealed import seal_successor
-from keys.apikeys.services import KIND, key_revoke, key_roll
+from keys.apikeys.services import key_revoke, key_roll
 from keys.core import lifecycle as core
 from keys.core.leaks import SOURCE_LABELS, HolderRequest, HolderRevoker, leak_email, leak_record
 from keys.models import APIKey, KeyStatus
@@ -98,7 +99,7 @@ def key_report_leaked(
     source_url = clean_source_url(source_url)
     reason = f"Leaked ({source})"
     with transaction.atomic():
-        locked = core.lock(KIND, key)
+        locked = core.lock(API_KEY, key)
         successor = None
         if source in SCANNERS and _reported_before(locked, source=source, url=source_url):
             return LeakOutcome(key=locked, action=LeakAction.ALREADY_REPORTED)

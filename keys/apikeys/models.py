@@ -9,7 +9,7 @@ from django.db import models
 from django.utils import timezone
 
 from accounts.models import Organization
-from keys.core.models import Credential
+from keys.core.models import Credential, team_list_index
 
 
 class APIKey(Credential):
@@ -33,7 +33,7 @@ class APIKey(Credential):
 
     class Meta(Credential.Meta):
         verbose_name = "API key"
-        indexes = [models.Index(fields=("organization", "status", "-created_at"))]
+        indexes = [team_list_index("keys_apikey_organiz_85e319_idx")]  # the name Django gave it in 0001
 
     def __str__(self) -> str:
         return f"{self.name} ({self.display_prefix}…)"

@@ -23,9 +23,8 @@ from django.utils import timezone
 
 from accounts.models import Organization, User
 from accounts.outbox import email_queue, recipients_for
-from keys.apikeys.sealed import rotation_audit as _audit
+from keys.apikeys.kind import API_KEY
 from keys.apikeys.sealed import seal_successor, sealed_secrets_expire
-from keys.apikeys.services import KIND as KEY_KIND
 from keys.apikeys.services import MAX_GRACE, key_roll
 from keys.core import lifecycle as core
 from keys.core.authorization import Action, authorize
@@ -85,7 +84,7 @@ def rotation_policy_set(
     if grace >= interval:
         raise ValidationError({"grace": "The grace period must be shorter than the rotation interval."})
     with transaction.atomic():
-        locked = core.lock(KEY_KIND, key)
+        locked = core.lock(API_KEY, key)
         if not locked.is_active() or locked.grace_until is not None:
             raise KeyConflict(
                 f"Only active keys that are not rolling get a rotation policy; this key is {locked.state}."
@@ -99,7 +98,8 @@ def rotation_policy_set(
         policy.interval, policy.grace, policy.enabled = interval, grace, True
         policy.next_rotation_at, policy.last_error = next_at, ""
         policy.save()
-        _audit(
+        core.record(
+            API_KEY,
             "key.rotation_policy_set",
             locked,
             actor,
@@ -117,7 +117,7 @@ def rotation_policy_clear(*, key: APIKey, actor: User | APIKey, request: HttpReq
     with transaction.atomic():
         deleted, _ = RotationPolicy.objects.filter(key=key).delete()
         if deleted:
-            _audit("key.rotation_policy_cleared", key, actor, request)
+            core.record(API_KEY, "key.rotation_policy_cleared", key, actor, request)
 
 
 def rotation_rotate_now(*, key: APIKey, actor: User | APIKey, request: HttpRequest | None = None) -> RotationPolicy:
@@ -136,7 +136,7 @@ def rotation_rotate_now(*, key: APIKey, actor: User | APIKey, request: HttpReque
             raise KeyConflict(f"This key is {policy.key.state}; only active keys are rotated.")
         policy.next_rotation_at, policy.enabled, policy.last_error = timezone.now(), True, ""
         policy.save(update_fields=["next_rotation_at", "enabled", "last_error", "updated_at"])
-        _audit("key.rotation_requested", policy.key, actor, request)
+        core.record(API_KEY, "key.rotation_requested", policy.key, actor, request)
         enqueue_on_commit("keys.tasks.rotate_due_keys")
     return policy
 

@@ -8,7 +8,6 @@ A scheduled roll (or a roll forced by a leak report) has no person to show the n
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
@@ -16,26 +15,12 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts.models import User
-from audit.services import audit_record
+from keys.apikeys.kind import API_KEY
+from keys.core import lifecycle as core
 from keys.core.authorization import Action, authorize
 from keys.core.errors import KeyConflict
 from keys.models import APIKey, KeyStatus, SealedReason, SealedSecret
 from lib import crypto
-
-
-def rotation_audit(action: str, key: APIKey, actor: Any, request: HttpRequest | None, **metadata: Any) -> None:
-    """Audit one rotation event on `key`; actor None is the job itself."""
-    # The job acts as "rotation policy" rather than "system": that is what a person reading the log looks for.
-    audit_record(
-        action=action,
-        organization=key.organization,
-        actor=actor,
-        actor_label="" if actor is not None else "rotation policy",
-        target_type="api_key",
-        target_id=key.id,
-        request=request,
-        metadata={"key": key.summary(), **metadata},
-    )
 
 
 def seal_successor(*, successor: APIKey, plaintext: str, destroy_at: datetime) -> SealedSecret:
@@ -69,7 +54,7 @@ def sealed_secret_reveal(*, key: APIKey, actor: User, request: HttpRequest | Non
         sealed.revealed_by = actor
         sealed.destroyed_reason = SealedReason.REVEALED
         sealed.save(update_fields=["ciphertext", "revealed_at", "revealed_by", "destroyed_at", "destroyed_reason"])
-        rotation_audit("key.successor_revealed", sealed.key, actor, request)
+        core.record(API_KEY, "key.successor_revealed", sealed.key, actor, request)
     return plaintext
 
 
@@ -78,7 +63,10 @@ def _destroy(sealed: SealedSecret, reason: str, now: datetime) -> None:
     sealed.destroyed_at = now
     sealed.destroyed_reason = reason
     sealed.save(update_fields=["ciphertext", "destroyed_at", "destroyed_reason"])
-    rotation_audit("key.successor_secret_destroyed", sealed.key, None, None, reason=reason)
+    # The job acts as "rotation policy" rather than "system": that is what a person reading the log looks for.
+    core.record(
+        API_KEY, "key.successor_secret_destroyed", sealed.key, None, None, actor_label="rotation policy", reason=reason
+    )
 
 
 def sealed_secrets_expire(*, now: datetime | None = None) -> int:

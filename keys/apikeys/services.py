@@ -14,6 +14,7 @@ from django.utils import timezone
 from accounts.models import Organization, User
 from audit.services import actor_label_of
 from keys.apikeys import hashing, tokens
+from keys.apikeys.kind import API_KEY
 from keys.core import lifecycle as core
 from keys.core import validation as v
 from keys.core.authorization import Action, authorize, authorize_reach, authorize_successor
@@ -24,18 +25,6 @@ from keys.policies.models import policy_for
 # A person, a credential of any kind acting through the API (an OAuth token too), or None for the system.
 Actor = Any
 MAX_GRACE = timedelta(days=30)
-
-KIND = core.Kind(
-    model=APIKey,
-    target_type="api_key",
-    event_prefix="key",
-    label="key",
-    summary_key="key",
-)
-
-
-def _record(action: str, key: APIKey, actor: Actor | None, request: HttpRequest | None, **metadata: Any) -> None:
-    core.record(KIND, action, key, actor, request, **metadata)
 
 
 def _insert(fields: dict[str, Any]) -> tuple[APIKey, str]:
@@ -94,7 +83,7 @@ def key_create(
     with transaction.atomic():
         key, plaintext = _insert(fields)
         rotation = _default_rotation(key, actor)
-        _record("key.created", key, actor, request, **rotation)
+        core.record(API_KEY, "key.created", key, actor, request, **rotation)
     return key, plaintext
 
 
@@ -126,7 +115,7 @@ def key_roll(
         raise ValidationError({"grace": f"The grace period is between 0 and {MAX_GRACE.days} days."})
     now = timezone.now()
     with transaction.atomic():
-        old = core.lock(KIND, key)
+        old = core.lock(API_KEY, key)
         authorize(actor, Action.ROTATE, old, request=request)
         if APIKey.objects.filter(predecessor=old).exists():
             raise KeyConflict("This key has already been rolled.")
@@ -155,7 +144,9 @@ def key_roll(
         old.grace_until = grace_until
         old.rolled_at = now
         old.save(update_fields=["grace_until", "rolled_at", "updated_at"])
-        _record("key.rolled", old, actor, request, successor=successor.id, grace_until=grace_until.isoformat())
+        core.record(
+            API_KEY, "key.rolled", old, actor, request, successor=successor.id, grace_until=grace_until.isoformat()
+        )
     key.grace_until = grace_until
     return successor, plaintext
 
@@ -170,26 +161,19 @@ def successor_expiry(old: APIKey, now: Any) -> Any:
     return expires_at
 
 
-def key_revoke(*, key: APIKey, actor: Actor | None, reason: str = "", request: HttpRequest | None = None) -> APIKey:
-    """Revoke at once; the very next request with this key fails on every node. Revoking twice is a no-op."""
-    locked: APIKey = core.credential_revoke(KIND, target=key, actor=actor, reason=reason, request=request)
-    return locked
+key_revoke = API_KEY.service(
+    "revoke", "key", "Revoke at once; the very next request with this key fails on every node. Idempotent."
+)
 
 
-def key_disable(*, key: APIKey, actor: Actor | None, request: HttpRequest | None = None) -> APIKey:
-    """Suspend a key; it fails authentication until enabled again."""
-    locked: APIKey = core.credential_set_status(KIND, target=key, actor=actor, enable=False, request=request)
-    return locked
+key_disable = API_KEY.service(
+    "set_status", "key", "Suspend a key; it fails authentication until enabled again.", enable=False
+)
 
 
-def key_enable(*, key: APIKey, actor: Actor | None, request: HttpRequest | None = None) -> APIKey:
-    """Resume a disabled key."""
-    locked: APIKey = core.credential_set_status(KIND, target=key, actor=actor, enable=True, request=request)
-    return locked
+key_enable = API_KEY.service("set_status", "key", "Resume a disabled key.", enable=True)
 
 
-def key_update(*, key: APIKey, actor: Actor | None, request: HttpRequest | None = None, **changes: Any) -> APIKey:
-    """Change a key's name, networks, expiry, limit or metadata, or narrow its scopes (never widen)."""
-    fields = core.edited_fields(changes)
-    locked: APIKey = core.credential_update(KIND, target=key, actor=actor, fields=fields, request=request)
-    return locked
+key_update = API_KEY.service(
+    "update", "key", "Change a key's name, networks, expiry, limit or metadata, or narrow its scopes (never widen)."
+)

@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Organization
-from keys.core.models import Credential, KeyStatus
+from keys.core.models import Credential, KeyStatus, team_list_index
 
 
 class MatchType(models.TextChoices):
@@ -126,7 +126,7 @@ class ClientCertificate(Credential):
     class Meta(Credential.Meta):
         verbose_name = "client certificate"
         indexes = [
-            models.Index(fields=("organization", "status", "-created_at"), name="keys_client_org_idx"),
+            team_list_index("keys_client_org_idx"),
             models.Index(fields=("match_type", "match_value"), name="keys_client_match_idx"),
         ]
         constraints = [

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from functools import lru_cache
-from typing import Any
+from typing import Any, Unpack
 
 from cryptography import x509
 from django.core.exceptions import ValidationError
@@ -19,10 +19,12 @@ from django.utils import timezone
 from accounts.models import Organization
 from keys.certificates import mtls
 from keys.certificates import x509 as certs
+from keys.certificates.kind import CERTIFICATE_AUTHORITY, CLIENT_CERTIFICATE
 from keys.core import lifecycle as core
 from keys.core import validation as v
 from keys.core.authorization import Action, authorize, authorize_reach
-from keys.core.services import common_fields, creator, insert_with_fresh_id
+from keys.core.registry import Kind
+from keys.core.services import CredentialSettings, common_fields, creator, insert_with_fresh_id
 from keys.models import CertificateAuthority, ClientCertificate, Environment, KeyStatus, MatchType
 from keys.usage import recorder
 
@@ -32,8 +34,6 @@ ID_LENGTH = 12
 CA_TAKEN = "Your team has already registered this CA."
 # When one certificate is registered by several teams, the client names its own in this header.
 ORGANIZATION_HEADER = "X-Organization"
-CERT_TARGET = "client_certificate"
-CA_TARGET = "certificate_authority"
 
 
 def _parse_upload(pem: Any, *, field: str) -> certs.CertificateInfo:
@@ -45,40 +45,20 @@ def _parse_upload(pem: Any, *, field: str) -> certs.CertificateInfo:
         raise ValidationError({field: str(exc)}) from None
 
 
-def _expiry(expires_at: Any, *, limit: datetime) -> datetime:
-    """The credential's expiry: the chosen one or the certificate's own end, whichever comes first
-    (the team's maximum lifetime is applied by the authorization rule, as for every kind)."""
-    if expires_at is not None and not isinstance(expires_at, datetime):
-        raise ValidationError({"expires_at": "The expiry must be a date and time."})
-    chosen = limit if expires_at is None else min(expires_at, limit)
-    cleaned = v.clean_expiry(chosen)
-    assert cleaned is not None
-    return cleaned
-
-
-def _certificate_expiry(value: Any, row: ClientCertificate) -> datetime:
-    limit = row.not_after if row.not_after else row.authority.not_after  # type: ignore[union-attr]
-    return _expiry(value, limit=limit)
-
-
-CERT_KIND = core.Kind(
-    model=ClientCertificate,
-    target_type=CERT_TARGET,
-    event_prefix=CERT_TARGET,
-    label="certificate",
-    summary_key=CERT_TARGET,
-    clean_expiry=_certificate_expiry,
-)
-CA_KIND = core.Kind(
-    model=CertificateAuthority,
-    target_type=CA_TARGET,
-    event_prefix=CA_TARGET,
-    label="certificate authority",
-    summary_key=CA_TARGET,
-    # Counted inside the revoke's transaction: how many identities stop working with it.
-    revoke_metadata=lambda row: {"identities_refused": row.identities.exclude(status=KeyStatus.REVOKED).count()},
-    has_status_changed_at=False,
-)
+def _register(
+    kind: Kind[Any], fields: dict[str, Any], actor: Any, request: HttpRequest | None, *, taken: ValidationError
+) -> Any:
+    """Insert the row under a fresh id and record `<kind>.registered`, in one transaction. `taken` is raised
+    when a uniqueness rule refuses it: a concurrent registration of the same certificate won the race."""
+    try:
+        with transaction.atomic():
+            row = insert_with_fresh_id(
+                kind.model, ID_LENGTH, lambda ident: kind.model._default_manager.create(id=ident, **fields)
+            )
+            core.record(kind, f"{kind.event_name}.registered", row, actor, request)
+    except IntegrityError:
+        raise taken from None
+    return row
 
 
 # --- certificate authorities -----------------------------------------------------------------
@@ -123,25 +103,15 @@ def certificate_authority_register(
         .exists()
     ):
         raise ValidationError({"certificate": CA_TAKEN})
-    try:
-        with transaction.atomic():
-            authority = insert_with_fresh_id(
-                CertificateAuthority, ID_LENGTH, lambda ident: CertificateAuthority.objects.create(id=ident, **fields)
-            )
-            core.record(CA_KIND, "certificate_authority.registered", authority, actor, request)
-    except IntegrityError:
-        raise ValidationError({"certificate": CA_TAKEN}) from None
+    authority: CertificateAuthority = _register(
+        CERTIFICATE_AUTHORITY, fields, actor, request, taken=ValidationError({"certificate": CA_TAKEN})
+    )
     return authority
 
 
-def certificate_authority_revoke(
-    *, authority: CertificateAuthority, actor: Any, reason: str = "", request: HttpRequest | None = None
-) -> CertificateAuthority:
-    """Stop trusting the CA: every identity under it is refused on the next request. Idempotent."""
-    locked: CertificateAuthority = core.credential_revoke(
-        CA_KIND, target=authority, actor=actor, reason=reason, request=request
-    )
-    return locked
+certificate_authority_revoke = CERTIFICATE_AUTHORITY.service(
+    "revoke", "authority", "Stop trusting the CA: every identity under it is refused on the next request. Idempotent."
+)
 
 
 # --- client certificates ---------------------------------------------------------------------
@@ -151,33 +121,18 @@ def client_certificate_register(
     *,
     organization: Organization,
     actor: Any,
-    name: str,
-    scopes: list[str],
-    environment: str = Environment.LIVE,
     certificate_pem: Any = None,
     authority: CertificateAuthority | None = None,
     match_subject: Any = None,
     match_san: Any = None,
     expires_at: Any = None,
-    allowed_networks: Any = None,
-    rate_limit: Any = None,
-    metadata: Any = None,
     request: HttpRequest | None = None,
+    **settings: Unpack[CredentialSettings],
 ) -> ClientCertificate:
     """Register a client identity with scopes: a pinned certificate (`certificate_pem`), or a subject or SAN
     that certificates issued by one of the team's CAs (`authority`) must carry. Expiry is at most the
     certificate's (or the CA's) own."""
-    fields = common_fields(
-        organization=organization,
-        actor=actor,
-        name=name,
-        scopes=scopes,
-        environment=environment,
-        allowed_networks=allowed_networks,
-        rate_limit=rate_limit,
-        metadata=metadata,
-        request=request,
-    )
+    fields = common_fields(organization=organization, actor=actor, request=request, **settings)
     now = timezone.now()
     if authority is None:
         if match_subject or match_san:
@@ -200,7 +155,7 @@ def client_certificate_register(
             sans=list(info.sans),
             not_before=info.not_before,
             not_after=info.not_after,
-            expires_at=_expiry(expires_at, limit=info.not_after),
+            expires_at=v.clean_expiry_within(expires_at, limit=info.not_after),
         )
         taken = ClientCertificate.objects.filter(
             organization=organization, match_type=MatchType.THUMBPRINT, match_value=info.thumbprint
@@ -228,7 +183,7 @@ def client_certificate_register(
             match_type=match_type,
             match_value=match_value,
             authority=authority,
-            expires_at=_expiry(expires_at, limit=authority.not_after),
+            expires_at=v.clean_expiry_within(expires_at, limit=authority.not_after),
         )
         taken = ClientCertificate.objects.filter(authority=authority, match_type=match_type, match_value=match_value)
         conflict = "An identity with this subject or SAN already exists under this CA."
@@ -240,36 +195,24 @@ def client_certificate_register(
     )
     if taken.exclude(status=KeyStatus.REVOKED).exists():
         raise ValidationError({"certificate" if authority is None else "match": conflict})
-    try:
-        with transaction.atomic():
-            cert = insert_with_fresh_id(
-                ClientCertificate, ID_LENGTH, lambda ident: ClientCertificate.objects.create(id=ident, **fields)
-            )
-            core.record(CERT_KIND, "client_certificate.registered", cert, actor, request)
-    except IntegrityError:
-        raise ValidationError({"certificate" if authority is None else "match": conflict}) from None
+    cert: ClientCertificate = _register(
+        CLIENT_CERTIFICATE,
+        fields,
+        actor,
+        request,
+        taken=ValidationError({"certificate" if authority is None else "match": conflict}),
+    )
     return cert
 
 
-def client_certificate_revoke(
-    *, certificate: ClientCertificate, actor: Any, reason: str = "", request: HttpRequest | None = None
-) -> ClientCertificate:
-    """Revoke at once: the next request with this certificate (or identity) fails on every node. Idempotent."""
-    locked: ClientCertificate = core.credential_revoke(
-        CERT_KIND, target=certificate, actor=actor, reason=reason, request=request
-    )
-    return locked
+client_certificate_revoke = CLIENT_CERTIFICATE.service(
+    "revoke", "certificate", "Revoke at once: the next request with this certificate (or identity) fails. Idempotent."
+)
 
 
-def client_certificate_update(
-    *, certificate: ClientCertificate, actor: Any, request: HttpRequest | None = None, **changes: Any
-) -> ClientCertificate:
-    """Change the name, networks, expiry (within the certificate's own), limit or metadata, or narrow scopes."""
-    fields = core.edited_fields(changes)
-    locked: ClientCertificate = core.credential_update(
-        CERT_KIND, target=certificate, actor=actor, fields=fields, request=request
-    )
-    return locked
+client_certificate_update = CLIENT_CERTIFICATE.service(
+    "update", "certificate", "Change the name, networks, expiry (within the certificate's own), limit or metadata."
+)
 
 
 # --- judging a presented certificate -----------------------------------------------------------

@@ -22,16 +22,14 @@ from rest_framework.views import APIView
 
 from accounts.api import Conflict, OrganizationAccess, caller_for
 from keys import services
-from keys.apikeys.selectors import (
+from keys.apikeys.selectors import key_for_org
+from keys.apikeys.serializers import KeyRevokeSerializer, KeyUpdateSerializer
+from keys.certificates.selectors import (
     authorities_for_org,
     authority_for_org,
     client_certificate_for_org,
     client_certificates_for_org,
-    key_for_org,
-    signing_secret_for_org,
-    signing_secrets_for_org,
 )
-from keys.apikeys.serializers import KeyRevokeSerializer, KeyUpdateSerializer
 from keys.core.errors import KeyConflict
 from keys.core.serializers import (
     CertificateAuthorityCreateSerializer,
@@ -44,7 +42,7 @@ from keys.core.serializers import (
     SigningSecretRotateSerializer,
     SigningSecretSerializer,
 )
-from keys.models import CertificateAuthority, ClientCertificate, SigningSecret
+from keys.signing.selectors import signing_secret_for_org, signing_secrets_for_org
 from lib.http import NO_STORE
 
 LIST_PARAMETERS = [
@@ -67,6 +65,36 @@ class ManagementAccess(OrganizationAccess):
 
 def _conflict(exc: KeyConflict) -> Conflict:
     return Conflict(str(exc))
+
+
+def collection_schema(name: str, *, request: Any, created: Any, parameters: Any = LIST_PARAMETERS) -> Any:
+    """The OpenAPI operations of a kind's collection view: `<name>_list`, and `<name>_create` answering 201."""
+    return extend_schema_view(
+        get=extend_schema(operation_id=f"{name}_list", parameters=parameters),
+        post=extend_schema(operation_id=f"{name}_create", request=request, responses={201: created}),
+    )
+
+
+def detail_schema(name: str, serializer: Any) -> Any:
+    """`<name>_retrieve` and `<name>_update` (PATCH with `KeyUpdateSerializer`) of a kind's detail view."""
+    return extend_schema_view(
+        get=extend_schema(operation_id=f"{name}_retrieve", responses=serializer),
+        patch=extend_schema(operation_id=f"{name}_update", request=KeyUpdateSerializer, responses=serializer),
+    )
+
+
+def revoke_schema(name: str, serializer: Any) -> Any:
+    return extend_schema_view(
+        post=extend_schema(operation_id=f"{name}_revoke", request=KeyRevokeSerializer, responses=serializer)
+    )
+
+
+def team_reference(lookup: Callable[..., Any], organization: Any, ident: str, *, field: str, noun: str) -> Any:
+    """The team's object that a create body names by id in `field`; a 400 on `field` when the team has none."""
+    try:
+        return lookup(organization, ident)
+    except Http404:
+        raise ValidationError({field: f"No {noun} of your team has this id."}) from None
 
 
 class CredentialObjectView(APIView):
@@ -129,6 +157,32 @@ class CredentialRevoke(CredentialObjectView):
         return self.render(credential)
 
 
+class CredentialRotate(CredentialObjectView):
+    """Give the credential a new secret through the kind's `rotate` service; the old one keeps working for
+    `grace_seconds`. The answer (`answer`) holds the new secret, once, so it is sent `no-store`."""
+
+    rotate: ClassVar[Callable[..., tuple[Any, str]]]
+    grace_serializer: ClassVar[type[serializers.Serializer[Any]]]
+
+    def post(self, request: Request, **kwargs: str) -> Response:
+        credential = self.get_credential(request, **kwargs)
+        data = self.grace_serializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            rotated, plaintext = type(self).rotate(
+                **{self.target: credential},
+                actor=caller_for(request).actor,
+                grace=timedelta(seconds=data.validated_data["grace_seconds"]),
+                request=request._request,
+            )
+        except KeyConflict as exc:
+            raise _conflict(exc) from exc
+        return Response(self.answer(credential, rotated, plaintext), headers=NO_STORE)
+
+    def answer(self, credential: Any, rotated: Any, plaintext: str) -> dict[str, Any]:
+        raise NotImplementedError
+
+
 def _filters(request: Request) -> dict[str, str]:
     params = request.query_params
     return {
@@ -138,40 +192,52 @@ def _filters(request: Request) -> dict[str, str]:
     }
 
 
-# --- signing secrets -----------------------------------------------------------------------------
-
-
-class SigningSecretListCreate(GenericAPIView[SigningSecret]):
-    """List the organization's signing secrets, or create one (the response is the only time it is shown)."""
+class CredentialListCreate(GenericAPIView[Any]):
+    """Base of a kind's collection: list the caller's team's credentials of the kind (`list_query`, filtered
+    by the query string unless `filtered` is off), or create one from `input_serializer` through `create`."""
 
     permission_classes = [ManagementAccess]
     required_scopes = SCOPES
-    serializer_class = SigningSecretSerializer
+    list_query: ClassVar[Callable[..., Any]]
+    input_serializer: ClassVar[type[serializers.Serializer[Any]]]
+    filtered = True
 
     def get_queryset(self) -> Any:
-        return signing_secrets_for_org(caller_for(self.request).organization, **_filters(self.request))
+        organization = caller_for(self.request).organization
+        filters = _filters(self.request) if self.filtered else {}
+        return type(self).list_query(organization, **filters)
 
-    @extend_schema(operation_id="signing_secrets_list", parameters=LIST_PARAMETERS)
     def get(self, request: Request) -> Response:
         page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response(SigningSecretSerializer(page, many=True).data)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
-    @extend_schema(
-        operation_id="signing_secrets_create",
-        request=SigningSecretCreateSerializer,
-        responses={201: CreatedSigningSecretSerializer},
-    )
     def post(self, request: Request) -> Response:
-        data = SigningSecretCreateSerializer(data=request.data)
+        data = self.input_serializer(data=request.data)
         data.is_valid(raise_exception=True)
-        caller = caller_for(request)
-        fields = dict(data.validated_data)
+        return self.create(caller_for(request), dict(data.validated_data), request)
+
+    def create(self, caller: Any, fields: dict[str, Any], request: Request) -> Response:
+        """Make the one create call with the validated `fields`; the 201 answer."""
+        raise NotImplementedError
+
+
+# --- signing secrets -----------------------------------------------------------------------------
+
+
+@collection_schema("signing_secrets", request=SigningSecretCreateSerializer, created=CreatedSigningSecretSerializer)
+class SigningSecretListCreate(CredentialListCreate):
+    """List the organization's signing secrets, or create one (the response is the only time it is shown)."""
+
+    serializer_class = SigningSecretSerializer
+    list_query = signing_secrets_for_org
+    input_serializer = SigningSecretCreateSerializer
+
+    def create(self, caller: Any, fields: dict[str, Any], request: Request) -> Response:
         api_key_id = fields.pop("api_key", None)
         if api_key_id:
-            try:
-                fields["api_key"] = key_for_org(caller.organization, api_key_id)
-            except Http404:
-                raise ValidationError({"api_key": "No API key of your team has this id."}) from None
+            fields["api_key"] = team_reference(
+                key_for_org, caller.organization, api_key_id, field="api_key", noun="API key"
+            )
         secret, plaintext = services.signing_secret_create(
             organization=caller.organization, actor=caller.actor, request=request._request, **fields
         )
@@ -185,48 +251,31 @@ class SigningSecretObjectView(CredentialObjectView):
     target = "secret"
 
 
-@extend_schema_view(
-    get=extend_schema(operation_id="signing_secrets_retrieve", responses=SigningSecretSerializer),
-    patch=extend_schema(
-        operation_id="signing_secrets_update", request=KeyUpdateSerializer, responses=SigningSecretSerializer
-    ),
-)
+@detail_schema("signing_secrets", SigningSecretSerializer)
 class SigningSecretDetail(SigningSecretObjectView, CredentialDetail):
     """Read one signing secret (by id or key id), or change its name, networks, expiry, limit, or narrow scopes."""
 
     update = services.signing_secret_update
 
 
-class SigningSecretRotate(SigningSecretObjectView):
-    """Give the key id a new secret; the previous one keeps verifying for `grace_seconds`."""
-
-    @extend_schema(
+@extend_schema_view(
+    post=extend_schema(
         operation_id="signing_secrets_rotate",
         request=SigningSecretRotateSerializer,
         responses=SigningSecretRotateResultSerializer,
     )
-    def post(self, request: Request, ident: str) -> Response:
-        secret = self.get_credential(request, ident=ident)
-        data = SigningSecretRotateSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        try:
-            secret, plaintext = services.signing_secret_rotate(
-                secret=secret,
-                actor=caller_for(request).actor,
-                grace=timedelta(seconds=data.validated_data["grace_seconds"]),
-                request=request._request,
-            )
-        except KeyConflict as exc:
-            raise _conflict(exc) from exc
-        body = {"secret": plaintext, "signing_secret": SigningSecretSerializer(secret).data}
-        return Response(body, headers=NO_STORE)
-
-
-@extend_schema_view(
-    post=extend_schema(
-        operation_id="signing_secrets_revoke", request=KeyRevokeSerializer, responses=SigningSecretSerializer
-    )
 )
+class SigningSecretRotate(SigningSecretObjectView, CredentialRotate):
+    """Give the key id a new secret; the previous one keeps verifying for `grace_seconds`."""
+
+    rotate = services.signing_secret_rotate
+    grace_serializer = SigningSecretRotateSerializer
+
+    def answer(self, credential: Any, rotated: Any, plaintext: str) -> dict[str, Any]:
+        return {"secret": plaintext, "signing_secret": SigningSecretSerializer(rotated).data}
+
+
+@revoke_schema("signing_secrets", SigningSecretSerializer)
 class SigningSecretRevoke(SigningSecretObjectView, CredentialRevoke):
     """Revoke the signing secret now. The very next request signed with it fails."""
 
@@ -236,46 +285,35 @@ class SigningSecretRevoke(SigningSecretObjectView, CredentialRevoke):
 # --- certificate authorities ---------------------------------------------------------------------
 
 
-class CertificateAuthorityListCreate(GenericAPIView[CertificateAuthority]):
+@collection_schema(
+    "certificate_authorities",
+    request=CertificateAuthorityCreateSerializer,
+    created=CertificateAuthoritySerializer,
+    parameters=LIST_PARAMETERS[:1],
+)
+class CertificateAuthorityListCreate(CredentialListCreate):
     """List the organization's certificate authorities, or register one."""
 
-    permission_classes = [ManagementAccess]
-    required_scopes = SCOPES
     serializer_class = CertificateAuthoritySerializer
+    list_query = authorities_for_org
+    input_serializer = CertificateAuthorityCreateSerializer
+    filtered = False
 
-    def get_queryset(self) -> Any:
-        return authorities_for_org(caller_for(self.request).organization)
-
-    @extend_schema(operation_id="certificate_authorities_list", parameters=LIST_PARAMETERS[:1])
-    def get(self, request: Request) -> Response:
-        page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response(CertificateAuthoritySerializer(page, many=True).data)
-
-    @extend_schema(
-        operation_id="certificate_authorities_create",
-        request=CertificateAuthorityCreateSerializer,
-        responses={201: CertificateAuthoritySerializer},
-    )
-    def post(self, request: Request) -> Response:
-        data = CertificateAuthorityCreateSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        caller = caller_for(request)
+    def create(self, caller: Any, fields: dict[str, Any], request: Request) -> Response:
         authority = services.certificate_authority_register(
             organization=caller.organization,
             actor=caller.actor,
-            name=data.validated_data["name"],
-            certificate_pem=data.validated_data["certificate"],
+            name=fields["name"],
+            certificate_pem=fields["certificate"],
             request=request._request,
         )
         return Response(CertificateAuthoritySerializer(authority).data, status=status.HTTP_201_CREATED)
 
 
-class CertificateAuthorityObjectView(APIView):
-    permission_classes = [ManagementAccess]
-    required_scopes = SCOPES
-
-    def get_authority(self, request: Request, ident: str) -> CertificateAuthority:
-        return authority_for_org(caller_for(request).organization, ident)
+class CertificateAuthorityObjectView(CredentialObjectView):
+    lookup = authority_for_org
+    serializer = CertificateAuthoritySerializer
+    target = "authority"
 
 
 class CertificateAuthorityDetail(CertificateAuthorityObjectView):
@@ -283,65 +321,36 @@ class CertificateAuthorityDetail(CertificateAuthorityObjectView):
 
     @extend_schema(operation_id="certificate_authorities_retrieve", responses=CertificateAuthoritySerializer)
     def get(self, request: Request, ident: str) -> Response:
-        return Response(CertificateAuthoritySerializer(self.get_authority(request, ident)).data)
+        return self.render(self.get_credential(request, ident=ident))
 
 
-class CertificateAuthorityRevoke(CertificateAuthorityObjectView):
+@revoke_schema("certificate_authorities", CertificateAuthoritySerializer)
+class CertificateAuthorityRevoke(CertificateAuthorityObjectView, CredentialRevoke):
     """Stop trusting the CA: every identity under it fails on the next request."""
 
-    @extend_schema(
-        operation_id="certificate_authorities_revoke",
-        request=KeyRevokeSerializer,
-        responses=CertificateAuthoritySerializer,
-    )
-    def post(self, request: Request, ident: str) -> Response:
-        authority = self.get_authority(request, ident)
-        data = KeyRevokeSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        authority = services.certificate_authority_revoke(
-            authority=authority,
-            actor=caller_for(request).actor,
-            reason=data.validated_data["reason"],
-            request=request._request,
-        )
-        return Response(CertificateAuthoritySerializer(authority).data)
+    revoke = services.certificate_authority_revoke
 
 
 # --- client certificates -----------------------------------------------------------------------------
 
 
-class ClientCertificateListCreate(GenericAPIView[ClientCertificate]):
+@collection_schema(
+    "client_certificates", request=ClientCertificateCreateSerializer, created=ClientCertificateSerializer
+)
+class ClientCertificateListCreate(CredentialListCreate):
     """List the organization's client certificates, or register one: a PEM to pin, or a CA identity."""
 
-    permission_classes = [ManagementAccess]
-    required_scopes = SCOPES
     serializer_class = ClientCertificateSerializer
+    list_query = client_certificates_for_org
+    input_serializer = ClientCertificateCreateSerializer
 
-    def get_queryset(self) -> Any:
-        return client_certificates_for_org(caller_for(self.request).organization, **_filters(self.request))
-
-    @extend_schema(operation_id="client_certificates_list", parameters=LIST_PARAMETERS)
-    def get(self, request: Request) -> Response:
-        page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response(ClientCertificateSerializer(page, many=True).data)
-
-    @extend_schema(
-        operation_id="client_certificates_create",
-        request=ClientCertificateCreateSerializer,
-        responses={201: ClientCertificateSerializer},
-    )
-    def post(self, request: Request) -> Response:
-        data = ClientCertificateCreateSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        caller = caller_for(request)
-        fields = dict(data.validated_data)
+    def create(self, caller: Any, fields: dict[str, Any], request: Request) -> Response:
         authority_id = fields.pop("authority", "")
         pem = fields.pop("certificate", "")
         if authority_id:
-            try:
-                fields["authority"] = authority_for_org(caller.organization, authority_id)
-            except Http404:
-                raise ValidationError({"authority": "No certificate authority of your team has this id."}) from None
+            fields["authority"] = team_reference(
+                authority_for_org, caller.organization, authority_id, field="authority", noun="certificate authority"
+            )
         cert = services.client_certificate_register(
             organization=caller.organization,
             actor=caller.actor,
@@ -358,23 +367,14 @@ class ClientCertificateObjectView(CredentialObjectView):
     target = "certificate"
 
 
-@extend_schema_view(
-    get=extend_schema(operation_id="client_certificates_retrieve", responses=ClientCertificateSerializer),
-    patch=extend_schema(
-        operation_id="client_certificates_update", request=KeyUpdateSerializer, responses=ClientCertificateSerializer
-    ),
-)
+@detail_schema("client_certificates", ClientCertificateSerializer)
 class ClientCertificateDetail(ClientCertificateObjectView, CredentialDetail):
     """Read one client certificate, or change its name, networks, expiry, limit, or narrow its scopes."""
 
     update = services.client_certificate_update
 
 
-@extend_schema_view(
-    post=extend_schema(
-        operation_id="client_certificates_revoke", request=KeyRevokeSerializer, responses=ClientCertificateSerializer
-    )
-)
+@revoke_schema("client_certificates", ClientCertificateSerializer)
 class ClientCertificateRevoke(ClientCertificateObjectView, CredentialRevoke):
     """Revoke the client certificate now. The very next request with it fails."""
 

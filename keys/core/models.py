@@ -26,6 +26,11 @@ class Environment(models.TextChoices):
     TEST = "test", "Test"
 
 
+def team_list_index(name: str) -> models.Index:
+    """The index every kind's list reads: one team's credentials by status, newest first."""
+    return models.Index(fields=("organization", "status", "-created_at"), name=name)
+
+
 class Credential(models.Model):
     """Abstract base of every credential kind: API keys, signing secrets and client certificates.
 
@@ -63,6 +68,9 @@ class Credential(models.Model):
     class Meta:
         abstract = True
         ordering = ("-created_at",)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.display_id})"
 
     @property
     def display_id(self) -> str:

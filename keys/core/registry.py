@@ -1,76 +1,35 @@
-"""The kinds registry: one small description per credential kind, read by the generic portal views.
+"""The kinds registry: the one `Kind` description of each credential kind, by name.
 
-Each kind package (`keys.signing.kind`, `keys.certificates.kind`) builds one `Kind` and registers it;
-`keys.core.views` serves list/detail/edit/revoke for every registered kind from that description,
-so a page behaves the same whichever kind it shows. URL names and templates stay the kind's own.
+Each kind package (`keys.apikeys.kind`, `keys.signing.kind`, `keys.certificates.kind`) builds its
+`Kind` (`keys.core.lifecycle`) and registers it here, so the core never imports its kinds: the
+generic portal views (`keys.core.views`), the hygiene report and the departure policy serve every
+registered kind from its description. URL names and templates stay the kind's own.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
-from django.db.models import Model, QuerySet
-from django.http import HttpRequest
+from keys.core.lifecycle import Kind
 
-from accounts.models import Organization
+__all__ = ["Kind", "kind_for", "kinds", "register"]
 
+K = TypeVar("K", bound=Kind[Any])
 
-def _live(credential: Any) -> bool:
-    return bool(credential.environment == "live")
+_KINDS: dict[str, Kind[Any]] = {}
 
 
-def _no_context(request: HttpRequest, credential: Any) -> dict[str, Any]:
-    return {}
-
-
-@dataclass(frozen=True)
-class Kind:
-    """What the generic views need to know about one kind of credential.
-
-    `lookup(org, pk)` returns the organization's credential or raises Http404; `update` and `revoke`
-    take the credential positionally plus the service's keyword arguments and make the one service
-    call. `detail_url` is the URL name the edit and revoke views redirect to, with `url_kwarg`.
-    """
-
-    name: str
-    model: type[Model]
-    label: str  # lower case, as in "Signing secret updated." and the edit page's title
-    target_type: str  # audit events' target_type
-    url_kwarg: str
-    detail_url: str
-    context_name: str  # the credential's name in the detail template
-    lookup: Callable[[Organization, str], Any]
-    revoke: Callable[..., Any]
-    revoked_message: str  # after "Revoked {name}." / the full message when it has "{name}"
-    detail_template: str
-    list_template: str = ""
-    list_query: Callable[..., QuerySet[Any]] | None = None
-    update: Callable[..., Any] | None = None
-    edit_help: dict[str, str] = field(default_factory=dict)
-    scoped: bool = True
-    is_live: Callable[[Any], bool] = _live
-    list_context: Callable[[Organization], dict[str, Any]] = lambda org: {}
-    detail_context: Callable[[HttpRequest, Any], dict[str, Any]] = _no_context
-
-    @property
-    def updated_message(self) -> str:
-        return f"{self.label[0].upper()}{self.label[1:]} updated."
-
-
-_KINDS: dict[str, Kind] = {}
-
-
-def register(kind: Kind) -> Kind:
+def register(kind: K) -> K:
     """Add `kind` (once per name; registering the same name again replaces it, e.g. on reload)."""
     _KINDS[kind.name] = kind
     return kind
 
 
-def kind_for(name: str) -> Kind:
+def kind_for(name: str) -> Kind[Any]:
+    """The kind registered as `name`; KeyError for an unknown one."""
     return _KINDS[name]
 
 
-def kinds() -> list[Kind]:
+def kinds() -> list[Kind[Any]]:
+    """Every registered kind, in the order they registered (API keys first: `keys.apps`)."""
     return list(_KINDS.values())

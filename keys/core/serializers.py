@@ -186,29 +186,16 @@ class ClientCertificateSerializer(CredentialSerializer):
         read_only_fields = fields
 
 
+def _optional_text(max_length: int, help_text: str, **options: Any) -> serializers.CharField:
+    return serializers.CharField(
+        max_length=max_length, required=False, allow_blank=True, default="", help_text=help_text, **options
+    )
+
+
 class ClientCertificateCreateSerializer(CredentialInput):
-    certificate = serializers.CharField(
-        max_length=16 * 1024,
-        required=False,
-        allow_blank=True,
-        default="",
-        trim_whitespace=False,
-        help_text="A PEM certificate to pin (matched by its thumbprint).",
+    certificate = _optional_text(
+        16 * 1024, "A PEM certificate to pin (matched by its thumbprint).", trim_whitespace=False
     )
-    authority = serializers.CharField(
-        max_length=12, required=False, allow_blank=True, default="", help_text="Or: the id of one of your CAs…"
-    )
-    match_subject = serializers.CharField(
-        max_length=450,
-        required=False,
-        allow_blank=True,
-        default="",
-        help_text="…and the subject its certificates carry",
-    )
-    match_san = serializers.CharField(
-        max_length=460,
-        required=False,
-        allow_blank=True,
-        default="",
-        help_text="…or a SAN (dns:…, uri:…, email:…, ip:…)",
-    )
+    authority = _optional_text(12, "Or: the id of one of your CAs…")
+    match_subject = _optional_text(450, "…and the subject its certificates carry")
+    match_san = _optional_text(460, "…or a SAN (dns:…, uri:…, email:…, ip:…)")

@@ -7,7 +7,7 @@ The lifecycle itself (update, revoke, the audit record and event) is the one fam
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, Required, TypedDict, TypeVar, Unpack
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -25,6 +25,7 @@ T = TypeVar("T")
 
 __all__ = [
     "UNSET",
+    "CredentialSettings",
     "apply_changes",
     "clean_environment",
     "common_fields",
@@ -45,23 +46,29 @@ def clean_environment(environment: Any) -> str:
     return str(environment)
 
 
+class CredentialSettings(TypedDict, total=False):
+    """What creating any kind of credential takes besides the team, the actor and the kind's own fields."""
+
+    name: Required[Any]
+    scopes: Required[Any]
+    environment: Any  # "live" (the default) or "test"
+    allowed_networks: Any
+    rate_limit: Any
+    metadata: Any
+
+
 def common_fields(
     *,
     organization: Organization,
     actor: Any,
-    name: Any,
-    scopes: Any,
-    environment: Any,
-    allowed_networks: Any,
-    rate_limit: Any,
-    metadata: Any,
     request: HttpRequest | None = None,
+    **settings: Unpack[CredentialSettings],
 ) -> dict[str, Any]:
     """Validated values of the fields every credential kind shares, once the actor may create one here."""
-    environment = clean_environment(environment)
+    environment = clean_environment(settings.get("environment", Environment.LIVE))
     authorize(actor, Action.CREATE, organization=organization, environment=environment, request=request)
-    clean_scopes = v.clean_scopes(scopes)
-    networks = v.clean_networks(allowed_networks)
+    clean_scopes = v.clean_scopes(settings["scopes"])
+    networks = v.clean_networks(settings.get("allowed_networks"))
     authorize_reach(
         actor,
         organization=organization,
@@ -72,12 +79,12 @@ def common_fields(
     return {
         "organization": organization,
         **creator(actor),
-        "name": v.clean_name(name),
+        "name": v.clean_name(settings["name"]),
         "environment": environment,
         "scopes": clean_scopes,
         "allowed_networks": networks,
-        "rate_limit": v.clean_rate_limit(rate_limit),
-        "metadata": v.clean_metadata(metadata),
+        "rate_limit": v.clean_rate_limit(settings.get("rate_limit")),
+        "metadata": v.clean_metadata(settings.get("metadata")),
     }
 
 

@@ -84,6 +84,15 @@ def clean_expiry(expires_at: Any, *, now: datetime | None = None) -> datetime | 
     return expires_at
 
 
+def clean_expiry_within(expires_at: Any, *, limit: datetime) -> datetime:
+    """The chosen expiry or `limit` (e.g. a certificate's own end), whichever comes first; a future one."""
+    if expires_at is not None and not isinstance(expires_at, datetime):
+        raise ValidationError({"expires_at": "The expiry must be a date and time."})
+    cleaned = clean_expiry(limit if expires_at is None else min(expires_at, limit))
+    assert cleaned is not None
+    return cleaned
+
+
 def clean_metadata(metadata: Any) -> dict[str, Any]:
     if metadata in (None, ""):
         return {}

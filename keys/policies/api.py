@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 
 from accounts.api import caller_for
 from keys.core.api import ManagementAccess
-from keys.policies.models import CredentialPolicy, policy_for
+from keys.policies.models import POLICY_FIELDS, CredentialPolicy, policy_for
 from keys.policies.services import credential_policy_update
 
 
@@ -21,17 +21,7 @@ class CredentialPolicySerializer(serializers.ModelSerializer[CredentialPolicy]):
 
     class Meta:
         model = CredentialPolicy
-        fields = (
-            "organization",
-            "max_lifetime_days",
-            "max_age_days",
-            "require_live_expiry",
-            "require_live_allowlist",
-            "role_scopes",
-            "rotation_interval_days",
-            "rotation_grace_hours",
-            "updated_at",
-        )
+        fields = ("organization", *POLICY_FIELDS, "updated_at")
         read_only_fields = fields
 
 

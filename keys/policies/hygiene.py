@@ -1,5 +1,5 @@
 """The hygiene report: active credentials that predate the team's policy or look abandoned, the one-click
-fixes (through each kind's own lifecycle services, so the one authorization rule applies), and the
+fixes (through each registered kind's lifecycle, so the one authorization rule applies), and the
 weekly idle-credential email to owners and admins.
 
 Flags, per active credential (a rolled API key in its grace period is already on its way out):
@@ -10,7 +10,6 @@ Flags, per active credential (a rolled API key in its grace period is already on
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -23,8 +22,8 @@ from django.utils import timezone
 
 from accounts.models import Organization
 from accounts.outbox import email_queue, recipients_for
-from keys import services
-from keys.models import APIKey, ClientCertificate, CredentialPolicy, Environment, KeyStatus, SigningSecret
+from keys.core.registry import Kind, kinds
+from keys.models import APIKey, Credential, CredentialPolicy, Environment, KeyStatus
 from keys.policies.models import policy_for
 
 IDLE_DAYS = 90
@@ -42,59 +41,14 @@ FLAGS = {
 }
 
 
-@dataclass(frozen=True)
-class HygieneKind:
-    """How the report reaches one credential kind: its rows, its pages and its lifecycle services."""
-
-    name: str
-    model: type[models.Model]
-    label: str
-    detail_url: str
-    url_kwarg: str
-    update: Callable[..., Any]
-    revoke: Callable[..., Any]
-    roll_url: str = ""  # the kind's own roll/rotate page, which shows the new secret once
-
-
-KINDS = {
-    k.name: k
-    for k in (
-        HygieneKind(
-            "api_key",
-            APIKey,
-            "API key",
-            "keys:detail",
-            "key_id",
-            update=lambda c, **kw: services.key_update(key=c, **kw),
-            revoke=lambda c, **kw: services.key_revoke(key=c, **kw),
-            roll_url="keys:roll",
-        ),
-        HygieneKind(
-            "signing_secret",
-            SigningSecret,
-            "signing secret",
-            "keys:signing_detail",
-            "secret_id",
-            update=lambda c, **kw: services.signing_secret_update(secret=c, **kw),
-            revoke=lambda c, **kw: services.signing_secret_revoke(secret=c, **kw),
-            roll_url="keys:signing_rotate",
-        ),
-        HygieneKind(
-            "client_certificate",
-            ClientCertificate,
-            "client certificate",
-            "keys:certificate_detail",
-            "cert_id",
-            update=lambda c, **kw: services.client_certificate_update(certificate=c, **kw),
-            revoke=lambda c, **kw: services.client_certificate_revoke(certificate=c, **kw),
-        ),
-    )
-}
+def hygiene_kinds() -> list[Kind[Any]]:
+    """The registered kinds the report covers: the credentials (a CA is trusted, not used)."""
+    return [kind for kind in kinds() if issubclass(kind.model, Credential)]
 
 
 @dataclass(frozen=True)
 class Finding:
-    kind: HygieneKind
+    kind: Kind[Any]
     credential: Any
     flags: list[str]
 
@@ -115,7 +69,7 @@ class Finding:
         return reverse(self.kind.roll_url, kwargs={"slug": slug, self.kind.url_kwarg: self.credential.pk})
 
 
-def _active(kind: HygieneKind) -> models.QuerySet[Any]:
+def _active(kind: Kind[Any]) -> models.QuerySet[Any]:
     rows = kind.model._default_manager.filter(status=KeyStatus.ACTIVE)
     if kind.model is APIKey:
         rows = rows.filter(grace_until__isnull=True)
@@ -142,7 +96,7 @@ def hygiene_findings(organization: Organization, *, now: datetime | None = None)
     now = now or timezone.now()
     policy = policy_for(organization)
     out: list[Finding] = []
-    for kind in KINDS.values():
+    for kind in hygiene_kinds():
         rows = _active(kind).filter(organization=organization).select_related("organization").order_by("created_at")
         for credential in rows[:LIMIT]:
             flags = flags_of(credential, policy, now)
@@ -151,9 +105,9 @@ def hygiene_findings(organization: Organization, *, now: datetime | None = None)
     return out
 
 
-def credential_for_fix(organization: Organization, kind_name: str, pk: str) -> tuple[HygieneKind, Any]:
+def credential_for_fix(organization: Organization, kind_name: str, pk: str) -> tuple[Kind[Any], Any]:
     """The team's credential of that kind (404 for an unknown kind or another team's credential)."""
-    kind = KINDS.get(kind_name)
+    kind = next((k for k in hygiene_kinds() if k.name == kind_name), None)
     if kind is None:
         raise Http404
     credential = kind.model._default_manager.filter(organization=organization, pk=pk[:64]).first()
@@ -163,7 +117,7 @@ def credential_for_fix(organization: Organization, kind_name: str, pk: str) -> t
 
 
 def hygiene_set_expiry(
-    *, kind: HygieneKind, credential: Any, actor: Any, request: HttpRequest | None = None, now: datetime | None = None
+    *, kind: Kind[Any], credential: Any, actor: Any, request: HttpRequest | None = None, now: datetime | None = None
 ) -> Any:
     """Give the credential an expiry: the team's maximum lifetime from now, else `DEFAULT_FIX_DAYS`
     (never later than one it already has). Through the kind's update service and its authorization."""
@@ -175,7 +129,7 @@ def hygiene_set_expiry(
     return kind.update(credential, actor=actor, request=request, expires_at=expires_at)
 
 
-def hygiene_revoke(*, kind: HygieneKind, credential: Any, actor: Any, request: HttpRequest | None = None) -> Any:
+def hygiene_revoke(*, kind: Kind[Any], credential: Any, actor: Any, request: HttpRequest | None = None) -> Any:
     return kind.revoke(credential, actor=actor, request=request, reason="hygiene report")
 
 
@@ -198,7 +152,7 @@ def idle_report_run(*, now: datetime | None = None) -> int:
     year, week, _ = now.isocalendar()
     label = f"{year}-W{week:02d}"
     org_ids: set[int] = set()
-    for kind in KINDS.values():
+    for kind in hygiene_kinds():
         org_ids |= set(_active(kind).filter(_idle_filter(now)).values_list("organization_id", flat=True).distinct())
     sent = 0
     for org in Organization.objects.filter(pk__in=org_ids).order_by("pk"):

@@ -1,4 +1,4 @@
-"""HMAC signing secrets as a registered kind: what the generic portal views need (`keys.core.registry`)."""
+"""HMAC signing secrets as a registered kind (`keys.core.registry`): their lifecycle rules and their pages."""
 
 from __future__ import annotations
 
@@ -6,11 +6,17 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from keys import services
-from keys.apikeys.selectors import signing_secret_for_org, signing_secrets_for_org
 from keys.core.forms import SigningSecretRotateForm
 from keys.core.registry import Kind, register
 from keys.models import SigningSecret
+from keys.signing.selectors import signing_secret_for_org, signing_secrets_for_org
+
+
+def _forget_previous(row: SigningSecret) -> list[str]:
+    # The previous secret goes too: a revoked key verifies nothing, and there is nothing left to keep.
+    row.previous_secret_encrypted = ""
+    row.previous_valid_until = None
+    return ["previous_secret_encrypted", "previous_valid_until"]
 
 
 def _detail_context(request: HttpRequest, secret: SigningSecret) -> dict[str, Any]:
@@ -24,18 +30,13 @@ SIGNING_SECRET = register(
     Kind(
         name="signing_secret",
         model=SigningSecret,
-        label="signing secret",
-        target_type="signing_secret",
-        url_kwarg="secret_id",
-        detail_url="keys:signing_detail",
+        on_revoke=_forget_previous,
+        page="signing",
         context_name="secret",
         lookup=signing_secret_for_org,
         list_query=signing_secrets_for_org,
-        list_template="keys/signing_list.html",
-        detail_template="keys/signing_detail.html",
         detail_context=_detail_context,
-        update=lambda secret, **kw: services.signing_secret_update(secret=secret, **kw),
-        revoke=lambda secret, **kw: services.signing_secret_revoke(secret=secret, **kw),
+        roll_url="keys:signing_rotate",
         revoked_message="Revoked {name}. Requests signed with it fail from now on.",
     )
 )

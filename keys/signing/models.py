@@ -8,7 +8,7 @@ from django.db import models
 from django.utils import timezone
 
 from keys.apikeys.models import APIKey
-from keys.core.models import Credential
+from keys.core.models import Credential, team_list_index
 
 KEY_ID_PREFIX = "hs"
 
@@ -42,10 +42,7 @@ class SigningSecret(Credential):
 
     class Meta(Credential.Meta):
         verbose_name = "signing secret"
-        indexes = [models.Index(fields=("organization", "status", "-created_at"), name="keys_signin_org_idx")]
-
-    def __str__(self) -> str:
-        return f"{self.name} ({self.key_id})"
+        indexes = [team_list_index("keys_signin_org_idx")]
 
     @property
     def key_id(self) -> str:

@@ -7,7 +7,7 @@ import logging
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, Unpack
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -19,10 +19,11 @@ from keys.core import lifecycle as core
 from keys.core import validation as v
 from keys.core.authorization import Action, authorize, authorize_reach, authorize_successor
 from keys.core.errors import KeyConflict
-from keys.core.services import common_fields, insert_with_fresh_id
-from keys.models import APIKey, Environment, SigningSecret
+from keys.core.services import CredentialSettings, common_fields, insert_with_fresh_id
+from keys.models import APIKey, SigningSecret
 from keys.signing import httpsig
 from keys.signing.httpsig import Reason, SignatureFailure
+from keys.signing.kind import SIGNING_SECRET
 from keys.signing.models import parse_key_id
 from keys.usage import recorder
 from lib import crypto
@@ -33,24 +34,6 @@ logger = logging.getLogger("keys.auth")
 SECRET_PREFIX = "hss_"
 ID_LENGTH = 16
 MAX_GRACE = timedelta(days=30)
-TARGET = "signing_secret"
-
-
-def _forget_previous(row: SigningSecret) -> list[str]:
-    # The previous secret goes too: a revoked key verifies nothing, and there is nothing left to keep.
-    row.previous_secret_encrypted = ""
-    row.previous_valid_until = None
-    return ["previous_secret_encrypted", "previous_valid_until"]
-
-
-KIND = core.Kind(
-    model=SigningSecret,
-    target_type=TARGET,
-    event_prefix=TARGET,
-    label="signing secret",
-    summary_key=TARGET,
-    on_revoke=_forget_previous,
-)
 
 
 class SigningUnavailable(Exception):
@@ -79,28 +62,13 @@ def signing_secret_create(
     *,
     organization: Organization,
     actor: Any,
-    name: str,
-    scopes: list[str],
-    environment: str = Environment.LIVE,
     expires_at: Any = None,
-    allowed_networks: Any = None,
-    rate_limit: Any = None,
-    metadata: Any = None,
     api_key: Any = None,
     request: HttpRequest | None = None,
+    **settings: Unpack[CredentialSettings],
 ) -> tuple[SigningSecret, str]:
     """Create a signing secret; return it with the secret, which is stored only encrypted and shown once."""
-    fields = common_fields(
-        organization=organization,
-        actor=actor,
-        name=name,
-        scopes=scopes,
-        environment=environment,
-        allowed_networks=allowed_networks,
-        rate_limit=rate_limit,
-        metadata=metadata,
-        request=request,
-    )
+    fields = common_fields(organization=organization, actor=actor, request=request, **settings)
     fields["expires_at"] = v.clean_expiry(expires_at)
     authorize_reach(
         actor,
@@ -120,7 +88,7 @@ def signing_secret_create(
 
     with transaction.atomic():
         secret = insert_with_fresh_id(SigningSecret, ID_LENGTH, create)
-        core.record(KIND, "signing_secret.created", secret, actor, request)
+        core.record(SIGNING_SECRET, "signing_secret.created", secret, actor, request)
     return secret, plaintext
 
 
@@ -137,7 +105,7 @@ def signing_secret_rotate(
     now = timezone.now()
     plaintext = _new_secret()
     with transaction.atomic():
-        locked = core.lock(KIND, secret)
+        locked = core.lock(SIGNING_SECRET, secret)
         # The new plaintext goes to the caller: the rule keeps a test credential from ever receiving a live one.
         authorize(actor, Action.ROTATE, locked, request=request)
         authorize_successor(actor, locked, expires_at=locked.expires_at)
@@ -166,7 +134,7 @@ def signing_secret_rotate(
             ]
         )
         core.record(
-            KIND,
+            SIGNING_SECRET,
             "signing_secret.rotated",
             locked,
             actor,
@@ -177,21 +145,14 @@ def signing_secret_rotate(
     return locked, plaintext
 
 
-def signing_secret_revoke(
-    *, secret: SigningSecret, actor: Any, reason: str = "", request: HttpRequest | None = None
-) -> SigningSecret:
-    """Revoke at once: the next request signed with it fails on every node. Revoking twice is a no-op."""
-    locked: SigningSecret = core.credential_revoke(KIND, target=secret, actor=actor, reason=reason, request=request)
-    return locked
+signing_secret_revoke = SIGNING_SECRET.service(
+    "revoke", "secret", "Revoke at once: the next request signed with it fails on every node. Idempotent."
+)
 
 
-def signing_secret_update(
-    *, secret: SigningSecret, actor: Any, request: HttpRequest | None = None, **changes: Any
-) -> SigningSecret:
-    """Change the name, networks, expiry, limit or metadata, or narrow the scopes (never widen)."""
-    fields = core.edited_fields(changes)
-    locked: SigningSecret = core.credential_update(KIND, target=secret, actor=actor, fields=fields, request=request)
-    return locked
+signing_secret_update = SIGNING_SECRET.service(
+    "update", "secret", "Change the name, networks, expiry, limit or metadata, or narrow the scopes (never widen)."
+)
 
 
 def candidate_secrets(secret: SigningSecret, *, now: Any = None) -> httpsig.SecretCandidates:
