@@ -45,6 +45,17 @@ ON = "on"
 ALL = "*"  # the message that drops every entry
 
 
+def _clock() -> float:
+    """CLOCK_MONOTONIC read directly, for every age and deadline here.
+
+    Not `time.monotonic()`: time-travel libraries patch it in every thread (time_machine returns the
+    travelled wall-clock time), so a test that travels an hour ahead while the listener sends a PING
+    left the heartbeat scheduled an hour away and `live_until` an hour ahead: no more PINGs, the cache
+    trusted without them, and `caught_up()` returning at once (the intermittent full-run failures).
+    """
+    return time.clock_gettime(time.CLOCK_MONOTONIC)
+
+
 def channel() -> str:
     """Pub/sub ignores the Redis db number, so the channel carries it next to the cache key prefix."""
     client = get_redis()
@@ -88,7 +99,7 @@ class KeyCache:
         if ttl is None:
             self._strict_fallbacks += 1
             return None
-        now = time.monotonic()
+        now = _clock()
         with self._lock:
             entry = self._entries.get(key_id)
             if entry is not None and now - entry[1] < ttl:
@@ -112,7 +123,7 @@ class KeyCache:
         with self._lock:
             if token != self._generation:
                 return
-            self._entries[key.pk] = (stored, time.monotonic())
+            self._entries[key.pk] = (stored, _clock())
             self._entries.move_to_end(key.pk)
             while len(self._entries) > settings.KEYS_CACHE_SIZE:
                 self._entries.popitem(last=False)
@@ -122,7 +133,7 @@ class KeyCache:
         if get_redis() is None:
             return settings.KEYS_CACHE_MAX_STALENESS
         listener = self._ensure_listener()
-        if time.monotonic() >= listener.live_until:
+        if _clock() >= listener.live_until:
             return None
         return settings.KEYS_CACHE_TTL
 
@@ -178,7 +189,7 @@ class KeyCache:
             mode = "local"
         else:
             listener = self._listener
-            mode = ON if listener is not None and time.monotonic() < listener.live_until else "strict-fallback"
+            mode = ON if listener is not None and _clock() < listener.live_until else "strict-fallback"
         return {
             "configured": configured,
             "mode": mode,
@@ -188,6 +199,7 @@ class KeyCache:
             "strict_fallbacks": self._strict_fallbacks,
             "invalidations": self._invalidations,
             "resubscriptions": self._listener.subscriptions if self._listener is not None else 0,
+            "heartbeats": self._listener.pings_answered if self._listener is not None else 0,
         }
 
 
@@ -200,14 +212,17 @@ class _Listener(threading.Thread):
         self.live_until = 0.0
         self.subscriptions = 0
         self.client_name = ""
+        # PINGs are numbered, so "answered after this call" needs no clock: `caught_up` waits for the number
+        # after the last one sent, which can only go out after the call began.
         self._answered = threading.Condition()
-        self._answered_ping = 0.0  # when the last answered PING was sent (monotonic)
+        self.pings_sent = 0
+        self.pings_answered = 0  # the number of the last PING answered while subscribed
 
     def caught_up(self, timeout: float) -> bool:
         """Wait until every invalidation published before this call has been applied (a later PING answered)."""
-        since = time.monotonic()
         with self._answered:
-            return self._answered.wait_for(lambda: self._answered_ping > since, timeout)
+            wanted = self.pings_sent + 1
+            return self._answered.wait_for(lambda: self.pings_answered >= wanted, timeout)
 
     def run(self) -> None:
         backoff = 0.05
@@ -235,11 +250,15 @@ class _Listener(threading.Thread):
             pubsub.subscribe(channel())
             subscribed = False
             ping_sent: float | None = None
+            ping_number = 0
             next_ping = 0.0
             while True:
-                now = time.monotonic()
+                now = _clock()
                 if ping_sent is None and now >= next_ping:
                     ping_sent = now
+                    with self._answered:
+                        self.pings_sent += 1
+                        ping_number = self.pings_sent
                     pubsub.ping()
                 elif ping_sent is not None and now - ping_sent > staleness * 2:
                     raise redis.TimeoutError("no answer to PING")
@@ -259,7 +278,7 @@ class _Listener(threading.Thread):
                     if subscribed:
                         self.live_until = ping_sent + staleness
                         with self._answered:
-                            self._answered_ping = ping_sent
+                            self.pings_answered = ping_number
                             self._answered.notify_all()
                     next_ping = ping_sent + heartbeat
                     ping_sent = None
