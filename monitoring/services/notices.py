@@ -1,7 +1,7 @@
 """Expiry notices: email and `key.expiring` at 30, 7 and 1 days before a credential expires, `key.expired` at expiry.
 
 Covers every credential kind with an `expires_at` (API keys, HMAC signing secrets, mTLS client
-certificates): `CREDENTIAL_KINDS` names them. Candidates are found with one query per kind and
+certificates): the kinds registry (`hygiene_kinds()`) names them. Candidates are found with one query per kind and
 threshold band; each notice is claimed by inserting its unique `ExpiryNotice` row in the same
 transaction as its event and email, so a rerun, a late run or a second beat never sends it twice.
 """
@@ -20,13 +20,11 @@ from django.utils import timezone
 
 from accounts.outbox import email_queue, recipients_for
 from audit.services import audit_record
+from keys.core.registry import Kind
 from keys.models import APIKey, KeyStatus
-from keys.policies.hygiene import KINDS, HygieneKind
+from keys.policies.hygiene import hygiene_kinds
 from monitoring.models import EXPIRED, ExpiryNotice
 from webhooks.services import publish
-
-# The credential kinds and how the portal names and links them: the same table as the hygiene report's.
-CREDENTIAL_KINDS = tuple(KINDS.values())
 
 
 def thresholds() -> list[int]:
@@ -47,7 +45,7 @@ def expiry_notices_run(*, now: datetime | None = None) -> int:
     now = now or timezone.now()
     sent = 0
     days = thresholds()
-    for spec in CREDENTIAL_KINDS:
+    for spec in hygiene_kinds():
         base = spec.model._default_manager.filter(status=KeyStatus.ACTIVE).select_related("organization", "created_by")
         if spec.model is APIKey:
             base = base.filter(grace_until__isnull=True)  # a rolled key's end is announced by the rotation
@@ -66,7 +64,7 @@ def expiry_notices_run(*, now: datetime | None = None) -> int:
     return sent
 
 
-def _send_expired(spec: HygieneKind, now: datetime) -> int:
+def _send_expired(spec: Kind[Any], now: datetime) -> int:
     """`key.expired` once for each credential that stopped working on its own within the lookback."""
     since = now - timedelta(days=settings.KEYS_EXPIRED_NOTICE_LOOKBACK_DAYS)
     ended = Q(expires_at__gt=since, expires_at__lte=now)
@@ -95,7 +93,7 @@ def _send_expired(spec: HygieneKind, now: datetime) -> int:
     return sent
 
 
-def _send(spec: HygieneKind, credential: Any, *, threshold: int, ends_at: datetime, now: datetime) -> int:
+def _send(spec: Kind[Any], credential: Any, *, threshold: int, ends_at: datetime, now: datetime) -> int:
     """Claim one notice and, in the same transaction, publish its event, queue its email and audit it."""
     org = credential.organization
     try:
@@ -113,7 +111,7 @@ def _send(spec: HygieneKind, credential: Any, *, threshold: int, ends_at: dateti
     return 1
 
 
-def _announce(spec: HygieneKind, credential: Any, *, threshold: int, ends_at: datetime, now: datetime) -> None:
+def _announce(spec: Kind[Any], credential: Any, *, threshold: int, ends_at: datetime, now: datetime) -> None:
     org = credential.organization
     expired = threshold == EXPIRED
     event_type = "key.expired" if expired else "key.expiring"
