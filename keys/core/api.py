@@ -43,7 +43,7 @@ from keys.core.serializers import (
     SigningSecretSerializer,
 )
 from keys.signing.selectors import signing_secret_for_org, signing_secrets_for_org
-from lib.http import NO_STORE
+from lib.http import NO_STORE, validated
 
 LIST_PARAMETERS = [
     OpenApiParameter("organization", str, description="Team slug (portal sessions only)"),
@@ -129,9 +129,7 @@ class CredentialDetail(CredentialObjectView):
 
     def patch(self, request: Request, **kwargs: str) -> Response:
         credential = self.get_credential(request, **kwargs)
-        data = KeyUpdateSerializer(data=request.data, partial=True)
-        data.is_valid(raise_exception=True)
-        fields = {self.target: credential, **data.validated_data}
+        fields = {self.target: credential, **validated(KeyUpdateSerializer, request, partial=True)}
         try:
             credential = type(self).update(actor=caller_for(request).actor, request=request._request, **fields)
         except KeyConflict as exc:
@@ -146,12 +144,11 @@ class CredentialRevoke(CredentialObjectView):
 
     def post(self, request: Request, **kwargs: str) -> Response:
         credential = self.get_credential(request, **kwargs)
-        data = KeyRevokeSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        reason = validated(KeyRevokeSerializer, request)["reason"]
         credential = type(self).revoke(
             **{self.target: credential},
             actor=caller_for(request).actor,
-            reason=data.validated_data["reason"],
+            reason=reason,
             request=request._request,
         )
         return self.render(credential)
@@ -166,13 +163,12 @@ class CredentialRotate(CredentialObjectView):
 
     def post(self, request: Request, **kwargs: str) -> Response:
         credential = self.get_credential(request, **kwargs)
-        data = self.grace_serializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        grace = timedelta(seconds=validated(self.grace_serializer, request)["grace_seconds"])
         try:
             rotated, plaintext = type(self).rotate(
                 **{self.target: credential},
                 actor=caller_for(request).actor,
-                grace=timedelta(seconds=data.validated_data["grace_seconds"]),
+                grace=grace,
                 request=request._request,
             )
         except KeyConflict as exc:
@@ -180,7 +176,8 @@ class CredentialRotate(CredentialObjectView):
         return Response(self.answer(credential, rotated, plaintext), headers=NO_STORE)
 
     def answer(self, credential: Any, rotated: Any, plaintext: str) -> dict[str, Any]:
-        raise NotImplementedError
+        """The 200 body: the new secret and the rotated credential, as the kind shows them."""
+        raise NotImplementedError(".answer() must be overridden by each kind's rotate view.")
 
 
 def _filters(request: Request) -> dict[str, str]:
@@ -212,13 +209,11 @@ class CredentialListCreate(GenericAPIView[Any]):
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def post(self, request: Request) -> Response:
-        data = self.input_serializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        return self.create(caller_for(request), dict(data.validated_data), request)
+        return self.create(caller_for(request), validated(self.input_serializer, request), request)
 
     def create(self, caller: Any, fields: dict[str, Any], request: Request) -> Response:
         """Make the one create call with the validated `fields`; the 201 answer."""
-        raise NotImplementedError
+        raise NotImplementedError(".create() must be overridden by each kind's collection view.")
 
 
 # --- signing secrets -----------------------------------------------------------------------------
