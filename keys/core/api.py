@@ -7,6 +7,7 @@ credentials (and CAs) needs sudo mode; a secret appears once, on a `no-store` re
 
 from __future__ import annotations
 
+from abc import ABCMeta, abstractmethod
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any, ClassVar
@@ -154,7 +155,7 @@ class CredentialRevoke(CredentialObjectView):
         return self.render(credential)
 
 
-class CredentialRotate(CredentialObjectView):
+class CredentialRotate(CredentialObjectView, metaclass=ABCMeta):
     """Give the credential a new secret through the kind's `rotate` service; the old one keeps working for
     `grace_seconds`. The answer (`answer`) holds the new secret, once, so it is sent `no-store`."""
 
@@ -175,9 +176,9 @@ class CredentialRotate(CredentialObjectView):
             raise _conflict(exc) from exc
         return Response(self.answer(credential, rotated, plaintext), headers=NO_STORE)
 
+    @abstractmethod
     def answer(self, credential: Any, rotated: Any, plaintext: str) -> dict[str, Any]:
         """The 200 body: the new secret and the rotated credential, as the kind shows them."""
-        raise NotImplementedError(".answer() must be overridden by each kind's rotate view.")
 
 
 def _filters(request: Request) -> dict[str, str]:
@@ -189,7 +190,7 @@ def _filters(request: Request) -> dict[str, str]:
     }
 
 
-class CredentialListCreate(GenericAPIView[Any]):
+class CredentialListCreate(GenericAPIView[Any], metaclass=ABCMeta):
     """Base of a kind's collection: list the caller's team's credentials of the kind (`list_query`, filtered
     by the query string unless `filtered` is off), or create one from `input_serializer` through `create`."""
 
@@ -211,9 +212,9 @@ class CredentialListCreate(GenericAPIView[Any]):
     def post(self, request: Request) -> Response:
         return self.create(caller_for(request), validated(self.input_serializer, request), request)
 
+    @abstractmethod
     def create(self, caller: Any, fields: dict[str, Any], request: Request) -> Response:
         """Make the one create call with the validated `fields`; the 201 answer."""
-        raise NotImplementedError(".create() must be overridden by each kind's collection view.")
 
 
 # --- signing secrets -----------------------------------------------------------------------------
