@@ -49,7 +49,7 @@ from keys.core.errors import KeyConflict
 from keys.models import APIKey, RotationPolicy
 from keys.permissions import HasScopes
 from keys.throttling import CredentialRateThrottle, VerifyRateThrottle
-from lib.http import NO_STORE
+from lib.http import NO_STORE, validated
 from lib.ratelimit import hit
 
 
@@ -220,17 +220,13 @@ class Verify(APIView):
 
     @extend_schema(request=VerifyRequestSerializer, responses=VerifyResponseSerializer)
     def post(self, request: Request) -> Response:
-        data = VerifyRequestSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = validated(VerifyRequestSerializer, request)
         credential: Any = request.auth
         verdict = services.key_verify(
-            raw=data.validated_data["key"],
-            organization_id=credential.organization.pk,
-            ip=data.validated_data["ip"],
-            scopes=data.validated_data["scopes"],
+            raw=data["key"], organization_id=credential.organization.pk, ip=data["ip"], scopes=data["scopes"]
         )
         if verdict.code in GUESSES:
-            _count_guess(request, data.validated_data["key"])
+            _count_guess(request, data["key"])
         key = verdict.key
         body: dict[str, Any] = {
             "valid": verdict.valid,
@@ -296,14 +292,13 @@ class KeyRotationPolicy(GenericAPIView[RotationPolicy]):
     def put(self, request: Request, key_id: str) -> Response:
         caller = caller_for(request)
         key = key_for_org(caller.organization, key_id[:8])
-        data = RotationPolicyInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = validated(RotationPolicyInputSerializer, request)
         try:
             policy = rotation.rotation_policy_set(
                 key=key,
                 actor=caller.actor,
-                interval=timedelta(seconds=data.validated_data["interval_seconds"]),
-                grace=timedelta(seconds=data.validated_data["grace_seconds"]),
+                interval=timedelta(seconds=data["interval_seconds"]),
+                grace=timedelta(seconds=data["grace_seconds"]),
                 request=request._request,
             )
         except KeyConflict as exc:

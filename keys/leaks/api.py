@@ -23,6 +23,7 @@ from keys.core.leaks import HolderRequest, holder_revoke
 from keys.leaks import github, gitlab
 from keys.leaks.services import scanner_report
 from keys.throttling import PublicRevokeThrottle
+from lib.http import validated
 from lib.parsers import DepthLimitedJSONParser
 
 # The one answer of the public revoke, whatever was sent: it must not tell a real credential from a made-up one.
@@ -75,9 +76,7 @@ class PublicRevoke(PublicEndpoint):
         responses={200: OpenApiResponse(description="Received; the same answer for every credential.")},
     )
     def post(self, request: Request) -> Response:
-        data = HolderRevokeSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        holder_revoke(HolderRequest(**data.validated_data), request=request._request)
+        holder_revoke(HolderRequest(**validated(HolderRevokeSerializer, request)), request=request._request)
         return Response(REVOKE_ANSWER)
 
 

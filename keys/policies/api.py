@@ -14,6 +14,7 @@ from accounts.api import caller_for
 from keys.core.api import ManagementAccess
 from keys.policies.models import POLICY_FIELDS, CredentialPolicy, policy_for
 from keys.policies.services import credential_policy_update
+from lib.http import validated
 
 
 class CredentialPolicySerializer(serializers.ModelSerializer[CredentialPolicy]):
@@ -50,9 +51,8 @@ class CredentialPolicyView(APIView):
     @extend_schema(request=CredentialPolicyInput, responses=CredentialPolicySerializer)
     def patch(self, request: Request) -> Response:
         caller = caller_for(request)
-        data = CredentialPolicyInput(data=request.data, partial=True)
-        data.is_valid(raise_exception=True)
+        fields = validated(CredentialPolicyInput, request, partial=True)
         policy = credential_policy_update(
-            organization=caller.organization, actor=caller.actor, request=request._request, **data.validated_data
+            organization=caller.organization, actor=caller.actor, request=request._request, **fields
         )
         return Response(CredentialPolicySerializer(policy).data)
