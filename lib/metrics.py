@@ -137,7 +137,7 @@ _stats_lock = threading.Lock()
 _stats_next = 0.0
 STATS_SYNC_SECONDS = 5.0
 # What a provider's keys mean; other keys are exported under their own name.
-_STATS_EVENTS = {"hits": "hit", "misses": "miss", "invalidations": "invalidation"}
+_STATS_EVENTS = {"hits": "hit", "misses": "miss", "invalidations": "invalidation", "revalidations": "revalidation"}
 
 
 def register_stats_provider(name: str, provider: StatsProvider) -> None:

@@ -24,16 +24,17 @@ from __future__ import annotations
 import logging
 import os
 import threading
-import time
 from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 
 import redis
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models.base import ModelState
 
-from lib.redis import get_redis, namespaced
+from keys.apikeys.cache_listener import CacheListener, channel, clock
+from keys.core import lookup
+from lib.redis import get_redis
 
 if TYPE_CHECKING:
     from keys.models import APIKey
@@ -43,24 +44,9 @@ logger = logging.getLogger("keys.cache")
 STRICT = "strict"
 ON = "on"
 ALL = "*"  # the message that drops every entry
-
-
-def _clock() -> float:
-    """CLOCK_MONOTONIC read directly, for every age and deadline here.
-
-    Not `time.monotonic()`: time-travel libraries patch it in every thread (time_machine returns the
-    travelled wall-clock time), so a test that travels an hour ahead while the listener sends a PING
-    left the heartbeat scheduled an hour away and `live_until` an hour ahead: no more PINGs, the cache
-    trusted without them, and `caught_up()` returning at once (the intermittent full-run failures).
-    """
-    return time.clock_gettime(time.CLOCK_MONOTONIC)
-
-
-def channel() -> str:
-    """Pub/sub ignores the Redis db number, so the channel carries it next to the cache key prefix."""
-    client = get_redis()
-    db = client.connection_pool.connection_kwargs.get("db", 0) if client is not None else 0
-    return namespaced(f"{db}:keys:cache")
+REVALIDATE_AT = 0.5  # of an entry's lifetime: from this age on, an entry in use is re-read in a batch
+SWEEP_EVERY = 0.25  # of the lifetime: the least time between two batched re-reads
+SWEEP_BATCH = 500  # key ids per query
 
 
 def _private_copy(key: APIKey) -> APIKey:
@@ -78,16 +64,41 @@ def _private_copy(key: APIKey) -> APIKey:
     return clone
 
 
+class _Entry:
+    """One cached key: the instance, when its row was read, that row's values, and whether it was used since."""
+
+    __slots__ = ("fingerprint", "key", "loaded_at", "used")
+
+    def __init__(self, key: APIKey, loaded_at: float, fingerprint: tuple[Any, ...]) -> None:
+        self.key, self.loaded_at, self.fingerprint, self.used = key, loaded_at, fingerprint, False
+
+
 class KeyCache:
-    """Thread-safe, size-bounded LRU of `APIKey` instances by key id."""
+    """Thread-safe, size-bounded LRU of `APIKey` instances by key id.
+
+    An entry lives `_ttl()` seconds from the moment its row was read. A key in use does not drop out
+    when that runs out: once an entry used since its last read is half that old, the next request
+    that sees it re-reads every such entry in one query (`_revalidate`, at most every quarter of the
+    lifetime). Unchanged rows start a new lifetime from the re-read and changed or deleted ones are
+    dropped, so the database still confirms every entry within its lifetime, but a busy process
+    pays one batched query per sweep instead of a query per key whenever the entries loaded together
+    expire together.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._entries: OrderedDict[str, tuple[APIKey, float]] = OrderedDict()
+        self._entries: OrderedDict[str, _Entry] = OrderedDict()
         self._generation = 0  # bumped by every invalidation: a load that overlapped one is not stored
-        self._hits = self._misses = self._invalidations = self._strict_fallbacks = 0
-        self._listener: _Listener | None = None
-        self._pid = 0
+        self._hits = self._misses = self._invalidations = self._strict_fallbacks = self._revalidations = 0
+        self._next_sweep = 0.0
+        self._listener: CacheListener | None = None
+        os.register_at_fork(after_in_child=self._forked)
+
+    def _forked(self) -> None:
+        # A forked worker inherits the parent's entries and listener object, but not its thread.
+        self._lock = threading.Lock()
+        self._entries.clear()
+        self._listener = None
 
     # --- the hot path --------------------------------------------------------------------------
 
@@ -95,61 +106,97 @@ class KeyCache:
         """A private copy of the cached key, or None (not cached, cache off, or strict fallback)."""
         if settings.KEYS_CACHE != ON:
             return None
-        ttl = self._ttl()
+        now = clock()
+        ttl = self._ttl(now)
         if ttl is None:
             self._strict_fallbacks += 1
             return None
-        now = _clock()
         with self._lock:
             entry = self._entries.get(key_id)
-            if entry is not None and now - entry[1] < ttl:
-                self._entries.move_to_end(key_id)
-                self._hits += 1
-                return _private_copy(entry[0])
-            self._misses += 1
-        return None
+            if entry is None or now - entry.loaded_at >= ttl:
+                self._misses += 1
+                return None
+            self._entries.move_to_end(key_id)
+            self._hits += 1
+            entry.used = True
+            key = _private_copy(entry.key)
+            sweep = now - entry.loaded_at >= ttl * REVALIDATE_AT and now >= self._next_sweep
+            if sweep:
+                self._next_sweep = now + ttl * SWEEP_EVERY
+        if sweep:
+            self._revalidate(ttl)
+            if self._entries.get(key_id) is not entry:
+                return None  # its row changed: the caller reads it again
+        return key
 
     def token(self) -> int:
         """Taken before a database read; `put` stores the row only if no invalidation came in between."""
         return self._generation
 
-    def put(self, key: APIKey, token: int) -> None:
+    def put(self, key: APIKey, token: int, *, loaded_at: float | None = None) -> None:
+        """Store `key`, read after `token()` was taken and (if given) at `loaded_at` on `clock()` or later."""
         if settings.KEYS_CACHE != ON or self._ttl() is None:
             return
         stored = _private_copy(key)
         # Computed once here, so every copy handed out carries them (cached_property values live in __dict__).
         stored.effective_scopes  # noqa: B018
         stored.networks  # noqa: B018
+        entry = _Entry(stored, clock() if loaded_at is None else loaded_at, lookup.fingerprint(stored))
         with self._lock:
             if token != self._generation:
                 return
-            self._entries[key.pk] = (stored, _clock())
+            self._entries[key.pk] = entry
             self._entries.move_to_end(key.pk)
             while len(self._entries) > settings.KEYS_CACHE_SIZE:
                 self._entries.popitem(last=False)
 
-    def _ttl(self) -> float | None:
+    def _revalidate(self, ttl: float) -> None:
+        """Re-read the entries in use that are past half their lifetime, in batched queries."""
+        started = clock()
+        with self._lock:
+            token = self._generation
+            due = [
+                (key_id, e)
+                for key_id, e in self._entries.items()
+                if e.used and started - e.loaded_at >= ttl * REVALIDATE_AT
+            ]
+        ids = [key_id for key_id, _ in due]
+        try:
+            current: dict[str, tuple[Any, ...]] = {}
+            for first in range(0, len(ids), SWEEP_BATCH):
+                current.update(lookup.rows(ids[first : first + SWEEP_BATCH]))
+        except DatabaseError as exc:
+            # Nothing renewed: the entries run out as they would have, and requests read the database.
+            logger.warning("key cache could not revalidate %d entries: %s", len(ids), exc)
+            return
+        with self._lock:
+            if token != self._generation:
+                return  # an invalidation came in meanwhile; the next sweep tries again
+            for key_id, entry in due:
+                if self._entries.get(key_id) is not entry:
+                    continue  # replaced or dropped since
+                if current.get(key_id) == entry.fingerprint:
+                    entry.loaded_at, entry.used = started, False
+                    self._revalidations += 1
+                else:
+                    del self._entries[key_id]
+
+    def _ttl(self, now: float | None = None) -> float | None:
         """How long an entry may be used right now; None while this process cannot hear invalidations."""
-        if get_redis() is None:
+        if not settings.REDIS_URL:
             return settings.KEYS_CACHE_MAX_STALENESS
-        listener = self._ensure_listener()
-        if _clock() >= listener.live_until:
+        listener = self._listener or self._start_listener()
+        if (clock() if now is None else now) >= listener.live_until:
             return None
         return settings.KEYS_CACHE_TTL
 
-    def _ensure_listener(self) -> _Listener:
-        pid = os.getpid()
-        listener = self._listener
-        if listener is None or self._pid != pid:
-            # A forked worker inherits the parent's object but not its thread: start its own.
-            with self._lock:
-                if self._listener is None or self._pid != pid:
-                    self._entries.clear()
-                    self._pid = pid
-                    self._listener = _Listener(self)
-                    self._listener.start()
-                listener = self._listener
-        return listener
+    def _start_listener(self) -> CacheListener:
+        with self._lock:
+            if self._listener is None:
+                self._entries.clear()
+                self._listener = CacheListener(self)
+                self._listener.start()
+            return self._listener
 
     # --- invalidation --------------------------------------------------------------------------
 
@@ -164,13 +211,14 @@ class KeyCache:
                 self._entries.pop(message[2:], None)
             elif message.startswith("o:"):
                 org_id = int(message[2:])
-                for key_id in [k for k, (key, _) in self._entries.items() if key.organization_id == org_id]:
+                for key_id in [k for k, e in self._entries.items() if e.key.organization_id == org_id]:
                     del self._entries[key_id]
 
     def clear(self) -> None:
         with self._lock:
             self._generation += 1
             self._entries.clear()
+            self._next_sweep = 0.0
 
     def caught_up(self, timeout: float = 5.0) -> bool:
         """Whether this process hears invalidations and has applied every one published before the call.
@@ -179,7 +227,7 @@ class KeyCache:
         """
         if get_redis() is None:
             return True
-        return self._ensure_listener().caught_up(timeout)
+        return (self._listener or self._start_listener()).caught_up(timeout)
 
     def stats(self) -> dict[str, Any]:
         configured = settings.KEYS_CACHE
@@ -189,7 +237,7 @@ class KeyCache:
             mode = "local"
         else:
             listener = self._listener
-            mode = ON if listener is not None and _clock() < listener.live_until else "strict-fallback"
+            mode = ON if listener is not None and clock() < listener.live_until else "strict-fallback"
         return {
             "configured": configured,
             "mode": mode,
@@ -198,93 +246,10 @@ class KeyCache:
             "misses": self._misses,
             "strict_fallbacks": self._strict_fallbacks,
             "invalidations": self._invalidations,
+            "revalidations": self._revalidations,
             "resubscriptions": self._listener.subscriptions if self._listener is not None else 0,
             "heartbeats": self._listener.pings_answered if self._listener is not None else 0,
         }
-
-
-class _Listener(threading.Thread):
-    """Subscribes to the invalidation channel and keeps `live_until` ahead while Redis answers."""
-
-    def __init__(self, cache: KeyCache) -> None:
-        super().__init__(name="keys-cache-listener", daemon=True)
-        self.cache = cache
-        self.live_until = 0.0
-        self.subscriptions = 0
-        self.client_name = ""
-        # PINGs are numbered, so "answered after this call" needs no clock: `caught_up` waits for the number
-        # after the last one sent, which can only go out after the call began.
-        self._answered = threading.Condition()
-        self.pings_sent = 0
-        self.pings_answered = 0  # the number of the last PING answered while subscribed
-
-    def caught_up(self, timeout: float) -> bool:
-        """Wait until every invalidation published before this call has been applied (a later PING answered)."""
-        with self._answered:
-            wanted = self.pings_sent + 1
-            return self._answered.wait_for(lambda: self.pings_answered >= wanted, timeout)
-
-    def run(self) -> None:
-        backoff = 0.05
-        while True:
-            try:
-                self._listen()
-            except (redis.RedisError, OSError, ValueError) as exc:
-                logger.warning("key cache lost its subscription (%s); strict mode until it is back", exc)
-            except Exception:
-                logger.exception("key cache listener failed; strict mode until it is back")
-            self.live_until = 0.0
-            self.cache.clear()
-            time.sleep(backoff)
-            backoff = min(backoff * 2, 2.0)
-
-    def _listen(self) -> None:
-        staleness = settings.KEYS_CACHE_MAX_STALENESS
-        heartbeat = max(0.01, min(0.25, staleness / 4))
-        self.client_name = f"{namespaced('keys-cache')}:{os.getpid()}"  # CLIENT LIST shows whose it is
-        client = redis.Redis.from_url(
-            settings.REDIS_URL, socket_timeout=staleness * 2, socket_connect_timeout=2, client_name=self.client_name
-        )
-        pubsub = client.pubsub()
-        try:
-            pubsub.subscribe(channel())
-            subscribed = False
-            ping_sent: float | None = None
-            ping_number = 0
-            next_ping = 0.0
-            while True:
-                now = _clock()
-                if ping_sent is None and now >= next_ping:
-                    ping_sent = now
-                    with self._answered:
-                        self.pings_sent += 1
-                        ping_number = self.pings_sent
-                    pubsub.ping()
-                elif ping_sent is not None and now - ping_sent > staleness * 2:
-                    raise redis.TimeoutError("no answer to PING")
-                message = pubsub.get_message(timeout=heartbeat)
-                if message is None:
-                    continue
-                kind = message["type"]
-                if kind == "subscribe":
-                    # Whatever was published while we were not listening is unknown: start empty.
-                    self.cache.clear()
-                    self.subscriptions += 1
-                    subscribed = True
-                elif kind == "message":
-                    data = message["data"]
-                    self.cache.apply(data.decode() if isinstance(data, bytes) else str(data))
-                elif kind == "pong" and ping_sent is not None:
-                    if subscribed:
-                        self.live_until = ping_sent + staleness
-                        with self._answered:
-                            self.pings_answered = ping_number
-                            self._answered.notify_all()
-                    next_ping = ping_sent + heartbeat
-                    ping_sent = None
-        finally:
-            pubsub.close()
-            client.close()
 
 
 key_cache = KeyCache()
@@ -295,7 +260,7 @@ def stats() -> dict[str, Any]:
     return key_cache.stats()
 
 
-COUNTERS = ("hits", "misses", "invalidations", "strict_fallbacks", "resubscriptions")
+COUNTERS = ("hits", "misses", "invalidations", "revalidations", "strict_fallbacks", "resubscriptions")
 
 
 def event_counts() -> dict[str, int]:
