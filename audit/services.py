@@ -6,6 +6,7 @@ import logging
 from datetime import date, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import mail_admins
 from django.db import IntegrityError, transaction
@@ -22,8 +23,6 @@ def client_ip(request: HttpRequest | None, *, trusted_proxies: int | None = None
     """The caller's IP: REMOTE_ADDR, or the address our trusted proxies appended to X-Forwarded-For."""
     if request is None:
         return None
-    from django.conf import settings
-
     hops = settings.TRUSTED_PROXY_COUNT if trusted_proxies is None else trusted_proxies
     if hops > 0:
         forwarded = [p.strip() for p in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if p.strip()]

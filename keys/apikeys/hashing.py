@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from functools import cache
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -42,10 +43,32 @@ def peppers() -> tuple[tuple[int, bytes], ...]:
     return _peppers(settings.KEYS_PEPPERS)
 
 
+_BLOCK = 64  # SHA-256's block size (RFC 2104)
+
+
 @cache
-def _table(raw: str) -> dict[int, bytes]:
-    # Built once per KEYS_PEPPERS value: `check` runs on every request.
-    return dict(_peppers(raw))
+def _keyed(raw: str) -> dict[int, tuple[Any, Any]]:
+    """Per pepper version, SHA-256 states that have already absorbed the HMAC key pads.
+
+    Built once per KEYS_PEPPERS value: `check` runs on every request, and with OpenSSL 3 a one-shot
+    `hmac.digest` spends most of its ~5 µs looking the algorithm up again; copying two prepared
+    states costs about 2 µs for the same bytes (RFC 2104: H(K ^ opad, H(K ^ ipad, message))).
+    """
+    out = {}
+    for version, secret in _peppers(raw):
+        key = hashlib.sha256(secret).digest() if len(secret) > _BLOCK else secret
+        key = key.ljust(_BLOCK, b"\0")
+        inner = hashlib.sha256(bytes(b ^ 0x36 for b in key))
+        outer = hashlib.sha256(bytes(b ^ 0x5C for b in key))
+        out[version] = (inner, outer)
+    return out
+
+
+def _hmac_hex(states: tuple[Any, Any], message: bytes) -> str:
+    inner, outer = states[0].copy(), states[1].copy()
+    inner.update(message)
+    outer.update(inner.digest())
+    return str(outer.hexdigest())
 
 
 def current_version() -> int:
@@ -66,9 +89,8 @@ def check(key: str, stored: str) -> tuple[bool, bool]:
     if algorithm != ALGORITHM or not version_text.isdigit():
         return False, False
     raw = settings.KEYS_PEPPERS
-    pepper = _table(raw).get(int(version_text))
-    if pepper is None:
+    states = _keyed(raw).get(int(version_text))
+    if states is None:
         return False, False
-    expected = hmac.digest(pepper, key.encode(), hashlib.sha256).hex()  # one-shot C HMAC: same bytes as hmac.new
-    ok = hmac.compare_digest(expected, digest)
+    ok = hmac.compare_digest(_hmac_hex(states, key.encode()), digest)
     return ok, ok and int(version_text) != _peppers(raw)[0][0]

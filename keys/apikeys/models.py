@@ -48,8 +48,11 @@ class APIKey(Credential):
     @property
     def ends_at(self) -> datetime | None:
         """When the key stops working on its own: its expiry, or the end of its roll grace."""
-        ends = [t for t in (self.expires_at, self.grace_until) if t is not None]
-        return min(ends) if ends else None
+        if self.grace_until is None:  # the common case, on every request
+            return self.expires_at
+        if self.expires_at is None:
+            return self.grace_until
+        return min(self.expires_at, self.grace_until)
 
     @property
     def state(self) -> str:

@@ -42,3 +42,17 @@ def test_key_whose_pepper_was_retired_no_longer_verifies(make_key) -> None:  # t
         _, plaintext = make_key()
     with override_settings(KEYS_PEPPERS="2:new-pepper-0123456789abcdef"):
         assert key_check(plaintext, ip="127.0.0.1").code is Code.NOT_FOUND
+
+
+@pytest.mark.parametrize("length", [16, 63, 64, 65, 200])
+def test_check_agrees_with_the_standard_hmac_for_every_pepper_length(length: int) -> None:
+    """`check` computes HMAC from prepared pad states; a stored digest from `hmac.new` must still match."""
+    import hashlib
+    import hmac
+
+    secret = ("p" * length)[:length]
+    with override_settings(KEYS_PEPPERS=f"3:{secret}"):
+        for key in ("kh_live_AbCdEfGh" + "x" * 40, "", "ü-key"):
+            stored = f"hmac-sha256$3${hmac.new(secret.encode(), key.encode(), hashlib.sha256).hexdigest()}"
+            assert hashing.check(key, stored) == (True, False)
+            assert hashing.check(key + "!", stored) == (False, False)

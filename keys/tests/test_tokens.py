@@ -43,6 +43,13 @@ def test_checksum_is_zero_padded_base62_crc32() -> None:
     assert len(tokens.checksum("ak_live_x")) == 6
 
 
+@given(st.text(alphabet=tokens.ALPHABET + "_", max_size=80))
+def test_checksum_is_the_base62_of_the_crc32(text: str) -> None:
+    import zlib
+
+    assert tokens.checksum(text) == tokens.base62(zlib.crc32(text.encode("ascii")), tokens.CHECK_LENGTH)
+
+
 @given(st.text(max_size=200))
 def test_parse_never_raises_on_arbitrary_text(text: str) -> None:
     assert tokens.parse(text, prefix="ak") is None or text.startswith("ak_")
