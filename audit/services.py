@@ -6,7 +6,6 @@ import logging
 from datetime import date, timedelta
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import mail_admins
 from django.db import IntegrityError, transaction
@@ -15,20 +14,24 @@ from django.utils import timezone
 
 from audit import chain
 from audit.models import AuditChainCheck, AuditEvent
+from lib.conf import Snapshot
 
 logger = logging.getLogger(__name__)
+_conf = Snapshot("TRUSTED_PROXY_COUNT")  # client_ip runs on every API request
 
 
 def client_ip(request: HttpRequest | None, *, trusted_proxies: int | None = None) -> str | None:
     """The caller's IP: REMOTE_ADDR, or the address our trusted proxies appended to X-Forwarded-For."""
     if request is None:
         return None
-    hops = settings.TRUSTED_PROXY_COUNT if trusted_proxies is None else trusted_proxies
+    # A DRF Request reaches META only through its __getattr__ proxy: go to the HttpRequest itself.
+    meta = getattr(request, "_request", request).META
+    hops = _conf.TRUSTED_PROXY_COUNT if trusted_proxies is None else trusted_proxies
     if hops > 0:
-        forwarded = [p.strip() for p in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if p.strip()]
+        forwarded = [p.strip() for p in meta.get("HTTP_X_FORWARDED_FOR", "").split(",") if p.strip()]
         if len(forwarded) >= hops:
             return forwarded[-hops]
-    return request.META.get("REMOTE_ADDR") or None
+    return meta.get("REMOTE_ADDR") or None
 
 
 def actor_label_of(actor: Any) -> str:

@@ -28,7 +28,8 @@ def required_scopes_for(view: Any, request: Request) -> list[str]:
 
 
 def missing_scopes(credential: Any, required: Iterable[str]) -> list[str]:
-    return [scope for scope in required if not credential.allows(scope)]
+    allows = credential.allows
+    return [scope for scope in required if not allows(scope)]
 
 
 class HasScopes(BasePermission):

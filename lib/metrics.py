@@ -17,6 +17,7 @@ import logging
 import os
 import threading
 import time
+from bisect import bisect_left
 from collections.abc import Callable, Iterable, Mapping
 from functools import wraps
 from typing import Any, TypeVar
@@ -92,6 +93,24 @@ def _outcome(exc: BaseException) -> str:
     return "error"
 
 
+def _fast_observe(child: Any) -> Callable[[float], None]:
+    """`child.observe` for one labelled histogram, finding the bucket by bisection.
+
+    The same two updates as prometheus-client's `Histogram.observe` (the sum, then the first bucket
+    whose bound is >= the value), without its per-call checks and linear scan over the bounds:
+    about half its cost on the authentication hot path. It reads the child's `_sum`, `_buckets`
+    and `_upper_bounds`, which prometheus-client does not promise; `lib/tests/test_metrics_hot_path.py`
+    checks the result against `observe` itself, so an upgrade that changes them fails there.
+    """
+    total, buckets, bounds = child._sum, child._buckets, list(child._upper_bounds)
+
+    def observe(seconds: float) -> None:
+        total.inc(seconds)
+        buckets[bisect_left(bounds, seconds)].inc(1)
+
+    return observe
+
+
 def observe_authentication(kind: str) -> Callable[[F], F]:
     """Decorate a DRF `authenticate(self, request)`: counts and times every credential it decides on.
 
@@ -102,7 +121,7 @@ def observe_authentication(kind: str) -> Callable[[F], F]:
     """
     from lib.logs import bind_credential
 
-    histogram = VERIFICATION_SECONDS.labels(kind)
+    observe = _fast_observe(VERIFICATION_SECONDS.labels(kind))
     counters = {
         name: VERIFICATIONS.labels(kind, name) for name in ("valid", "invalid", "throttled", "unavailable", "error")
     }
@@ -114,11 +133,11 @@ def observe_authentication(kind: str) -> Callable[[F], F]:
             try:
                 result = authenticate(self, request)
             except Exception as exc:
-                histogram.observe(time.perf_counter() - started)
+                observe(time.perf_counter() - started)
                 counters[_outcome(exc)].inc()
                 raise
             if result is not None:
-                histogram.observe(time.perf_counter() - started)
+                observe(time.perf_counter() - started)
                 counters["valid"].inc()
                 bind_credential(result[1])
             return result

@@ -34,12 +34,14 @@ from django.db.models.base import ModelState
 
 from keys.apikeys.cache_listener import CacheListener, channel, clock
 from keys.core import lookup
+from lib.conf import Snapshot
 from lib.redis import get_redis
 
 if TYPE_CHECKING:
     from keys.models import APIKey
 
 logger = logging.getLogger("keys.cache")
+_conf = Snapshot("KEYS_CACHE", "REDIS_URL", "KEYS_CACHE_TTL", "KEYS_CACHE_MAX_STALENESS")  # read on every request
 
 STRICT = "strict"
 ON = "on"
@@ -55,12 +57,12 @@ def _private_copy(key: APIKey) -> APIKey:
     `copy.copy` goes through `Model.__reduce__` (the pickling path) and costs about 100 µs; this, a
     few µs. The organization instance is shared (callers only read it).
     """
-    clone = key.__class__.__new__(key.__class__)
-    clone.__dict__.update(key.__dict__)
-    state = ModelState()
-    state.db, state.adding = key._state.db, False
-    state.fields_cache = dict(key._state.fields_cache)
-    clone._state = state
+    clone = object.__new__(key.__class__)
+    attributes = key.__dict__.copy()
+    state = object.__new__(ModelState)
+    state.__dict__ = {"db": key._state.db, "adding": False, "fields_cache": key._state.fields_cache.copy()}
+    attributes["_state"] = state
+    clone.__dict__ = attributes
     return clone
 
 
@@ -104,7 +106,7 @@ class KeyCache:
 
     def get(self, key_id: str) -> APIKey | None:
         """A private copy of the cached key, or None (not cached, cache off, or strict fallback)."""
-        if settings.KEYS_CACHE != ON:
+        if _conf.KEYS_CACHE != ON:
             return None
         now = clock()
         ttl = self._ttl(now)
@@ -183,12 +185,12 @@ class KeyCache:
 
     def _ttl(self, now: float | None = None) -> float | None:
         """How long an entry may be used right now; None while this process cannot hear invalidations."""
-        if not settings.REDIS_URL:
-            return settings.KEYS_CACHE_MAX_STALENESS
+        if not _conf.REDIS_URL:
+            return _conf.KEYS_CACHE_MAX_STALENESS
         listener = self._listener or self._start_listener()
         if (clock() if now is None else now) >= listener.live_until:
             return None
-        return settings.KEYS_CACHE_TTL
+        return _conf.KEYS_CACHE_TTL
 
     def _start_listener(self) -> CacheListener:
         with self._lock:

@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+from lib.conf import Snapshot
+
 ALGORITHM = "hmac-sha256"
+_conf = Snapshot("KEYS_PEPPERS")  # read on every request
 
 
 @cache
@@ -82,15 +85,29 @@ def make_hash(key: str, version: int | None = None) -> str:
     return f"{ALGORITHM}${version}${digest}"
 
 
-def check(key: str, stored: str) -> tuple[bool, bool]:
-    """(matches, needs_rehash). Constant-time; an unknown pepper version never matches."""
+@lru_cache(maxsize=20_000)
+def _verifier(stored: str, raw: str) -> tuple[tuple[Any, Any], str, bool] | None:
+    """(pad states, hex digest, needs rehash) for a stored hash under the peppers `raw`; None if it can never match.
+
+    Cached, so a key verified again (every warm request) skips re-reading its stored hash; the
+    stored strings are shared with the cached key rows, and the bound is about the key cache's size.
+    """
     algorithm, _, rest = stored.partition("$")
     version_text, _, digest = rest.partition("$")
     if algorithm != ALGORITHM or not version_text.isdigit():
-        return False, False
-    raw = settings.KEYS_PEPPERS
-    states = _keyed(raw).get(int(version_text))
+        return None
+    version = int(version_text)
+    states = _keyed(raw).get(version)
     if states is None:
+        return None
+    return states, digest, version != _peppers(raw)[0][0]
+
+
+def check(key: str, stored: str) -> tuple[bool, bool]:
+    """(matches, needs_rehash). Constant-time; an unknown pepper version never matches."""
+    verifier = _verifier(stored, _conf.KEYS_PEPPERS)
+    if verifier is None:
         return False, False
+    states, digest, old_pepper = verifier
     ok = hmac.compare_digest(_hmac_hex(states, key.encode()), digest)
-    return ok, ok and int(version_text) != _peppers(raw)[0][0]
+    return ok, ok and old_pepper

@@ -14,10 +14,12 @@ from keys.apikeys.cache_listener import clock as cache_clock
 from keys.core.lookup import api_key_for_authentication
 from keys.models import APIKey, KeyStatus
 from keys.usage import recorder
+from lib.conf import Snapshot
 from lib.ratelimit import Window, hit
 from lib.ratelimit_local import credential_hit
 
 logger = logging.getLogger("keys.auth")
+_conf = Snapshot("KEYS_PREFIX")  # read on every request
 
 
 class Code(StrEnum):
@@ -49,18 +51,27 @@ def key_check(raw: str, *, ip: str | None, organization_id: int | None = None) -
     A malformed key costs no query; a cached one none either (keys.apikeys.cache: KEYS_CACHE). Every failure is counted per key id for anomaly detection, and
     its precise reason is logged; callers show one generic message.
     """
-    parsed = tokens.parse(raw, prefix=settings.KEYS_PREFIX)
+    parsed = tokens.split(raw, prefix=_conf.KEYS_PREFIX)
     if parsed is None:
         return Check(Code.MALFORMED)
-    key = _lookup(parsed.key_id)
+    # The checksum only spares the database a mistyped key, and every stored digest is of a key
+    # built with a valid one, so a key that matches its digest has a valid checksum. A cached key is
+    # therefore judged by its digest first; the checksum is computed before a database read, and on
+    # a cached key's failure, to answer MALFORMED exactly as before.
+    key = key_cache.get(parsed.key_id)
+    unchecked = key is not None
+    if key is None:
+        if not tokens.checksum_ok(raw):
+            return Check(Code.MALFORMED)
+        key = _load(parsed.key_id)
     if key is None or key.environment != parsed.environment:
-        return _fail(Code.NOT_FOUND, parsed.key_id, ip, known=False)
+        return _fail_unchecked(unchecked, raw) or _fail(Code.NOT_FOUND, parsed.key_id, ip, known=False)
     if organization_id is not None and key.organization_id != organization_id:
         # Another organization's key: indistinguishable from a key that does not exist.
-        return _fail(Code.NOT_FOUND, parsed.key_id, ip, known=False)
+        return _fail_unchecked(unchecked, raw) or _fail(Code.NOT_FOUND, parsed.key_id, ip, known=False)
     matches, needs_rehash = hashing.check(raw, key.secret_hash)
     if not matches:
-        return _fail(Code.NOT_FOUND, parsed.key_id, ip, known=True)
+        return _fail_unchecked(unchecked, raw) or _fail(Code.NOT_FOUND, parsed.key_id, ip, known=True)
     if needs_rehash:
         # The pepper was rotated since this key was last seen: move it to the newest pepper.
         key.secret_hash = hashing.make_hash(raw)
@@ -78,14 +89,20 @@ def key_check(raw: str, *, ip: str | None, organization_id: int | None = None) -
     return Check(Code.VALID, key, key.id)
 
 
-def _lookup(key_id: str) -> APIKey | None:
-    key = key_cache.get(key_id)
-    if key is None:
-        token, read_at = key_cache.token(), cache_clock()
-        key = api_key_for_authentication(key_id)
-        if key is not None:
-            key_cache.put(key, token, loaded_at=read_at)
+def _load(key_id: str) -> APIKey | None:
+    """The key from the database, stored in the key cache for the next requests."""
+    token, read_at = key_cache.token(), cache_clock()
+    key = api_key_for_authentication(key_id)
+    if key is not None:
+        key_cache.put(key, token, loaded_at=read_at)
     return key
+
+
+def _fail_unchecked(unchecked: bool, raw: str) -> Check | None:
+    """MALFORMED for a cached key's failure when the key's checksum is wrong (what parsing first would have said)."""
+    if unchecked and not tokens.checksum_ok(raw):
+        return Check(Code.MALFORMED)
+    return None
 
 
 def _fail(code: Code, key_id: str, ip: str | None, *, key: APIKey | None = None, known: bool = True) -> Check:

@@ -22,7 +22,11 @@ class CredentialUser:
 
     def __init__(self, credential: Any) -> None:
         self.credential = credential
-        self.organization = credential.organization
+
+    @property
+    def organization(self) -> Any:
+        # Read when asked for, not on every request: most API views never ask.
+        return self.credential.organization
 
     def __str__(self) -> str:
         return f"{self.credential.kind}:{self.credential.id}"

@@ -125,3 +125,32 @@ def test_a_database_error_during_the_reread_leaves_entries_to_run_out(api, in_us
     monkeypatch.undo()
     age(in_use[0][0].pk, 0.45)
     assert queries(api, in_use[0][1]) == (200, 1)  # ran out: read again
+
+
+# --- the checksum of a cached key (keys.apikeys.verification.key_check) ----------------------------
+
+
+def _with_bad_checksum(plaintext: str) -> str:
+    last = plaintext[-1]
+    return plaintext[:-1] + ("0" if last != "0" else "1")
+
+
+@pytest.mark.parametrize("cached", [True, False])
+def test_a_wrong_checksum_is_malformed_whether_or_not_the_key_is_cached(in_use, make_key, cached) -> None:  # type: ignore[no-untyped-def]
+    from keys.apikeys.verification import Code, key_check
+    from keys.usage import recorder
+
+    plaintext = in_use[0][1] if cached else make_key()[1]
+    recorder.drain()
+    with CaptureQueriesContext(connection) as ctx:
+        assert key_check(_with_bad_checksum(plaintext), ip="127.0.0.1").code is Code.MALFORMED
+    assert len(ctx.captured_queries) == 0
+    _, failures, _ = recorder.drain()
+    assert not failures  # a malformed key is not counted against the key id
+
+
+def test_a_cached_key_of_another_environment_with_a_wrong_checksum_is_malformed(in_use) -> None:  # type: ignore[no-untyped-def]
+    from keys.apikeys.verification import Code, key_check
+
+    other_env = _with_bad_checksum(in_use[0][1].replace("_live_", "_test_", 1))
+    assert key_check(other_env, ip="127.0.0.1").code is Code.MALFORMED

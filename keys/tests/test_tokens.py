@@ -59,3 +59,24 @@ def test_parse_never_raises_on_arbitrary_text(text: str) -> None:
 def test_every_built_key_round_trips(env: str, key_id: str) -> None:
     parsed = tokens.parse(tokens.build("ak", env, key_id), prefix="ak")
     assert parsed is not None and parsed.key_id == key_id and parsed.environment == env
+
+
+@given(
+    st.one_of(
+        st.text(max_size=80),
+        st.builds(
+            lambda p, e, b, tail: f"{p}_{e}_{b}{tail}",
+            st.sampled_from(["ak", "a", "ak1", "zz"]),
+            st.sampled_from(["live", "test", "prod", "LIVE"]),
+            st.text(alphabet=tokens.ALPHABET + "_-é", min_size=44, max_size=48),
+            st.sampled_from(["", "\n", " "]),
+        ),
+    )
+)
+def test_split_accepts_exactly_what_the_key_regex_accepts(text: str) -> None:
+    match = tokens._KEY_RE.match(text)
+    by_regex = match is not None and match.group(1) == "ak" and text.endswith(match.group(3))
+    parsed = tokens.split(text, prefix="ak")
+    assert (parsed is not None) == by_regex
+    if parsed is not None and match is not None:
+        assert (parsed.environment, parsed.key_id) == (match.group(2), match.group(3)[: tokens.ID_LENGTH])
