@@ -107,10 +107,21 @@ def _converted(
     return values
 
 
+# Written by the usage roll-up about once a second for every key in use, and never read by a
+# verification: comparing them would make every revalidation drop every busy key.
+_BOOKKEEPING = frozenset({"last_used_at", "last_used_ip"})
+
+
+def _compared_key_columns() -> list[int]:
+    return [i for i, name in enumerate(attnames(APIKey)) if name not in _BOOKKEEPING]
+
+
 def fingerprint(key: APIKey) -> tuple[Any, ...]:
-    """Every loaded column of `key` and its organization: equal to `rows()[key.pk]` while neither changed."""
+    """The loaded columns of `key` and its organization that verification depends on (all but
+    `_BOOKKEEPING`): equal to `rows()[key.pk]` while none of them changed."""
     organization = key.organization
-    return tuple(getattr(key, name) for name in attnames(APIKey)) + tuple(
+    names = attnames(APIKey)
+    return tuple(getattr(key, names[i]) for i in _compared_key_columns()) + tuple(
         getattr(organization, name) for name in attnames(Organization)
     )
 
@@ -131,10 +142,11 @@ def rows(key_ids: list[str]) -> dict[str, tuple[Any, ...]]:
         where_in = f"{sql.removesuffix(' = %s')} IN ({', '.join(['%s'] * len(key_ids))})"
         cursor.execute(where_in, list(key_ids))
         fetched = cursor.fetchall()
+    compared, split = _compared_key_columns(), len(attnames(APIKey))
     out = {}
     for row in fetched:
         values = _converted(connection, row, fields)
-        out[values[id_index]] = tuple(values)
+        out[values[id_index]] = tuple(values[i] for i in compared) + tuple(values[split:])
     return out
 
 

@@ -154,3 +154,16 @@ def test_a_cached_key_of_another_environment_with_a_wrong_checksum_is_malformed(
 
     other_env = _with_bad_checksum(in_use[0][1].replace("_live_", "_test_", 1))
     assert key_check(other_env, ip="127.0.0.1").code is Code.MALFORMED
+
+
+def test_usage_bookkeeping_does_not_drop_an_entry_at_the_reread(api, in_use) -> None:  # type: ignore[no-untyped-def]
+    """The usage roll-up moves last_used_at/last_used_ip forward every second; verification never reads them."""
+    from django.utils import timezone
+
+    key, plaintext = in_use[0]
+    APIKey.objects.filter(pk=key.pk).update(last_used_at=timezone.now(), last_used_ip="192.0.2.7")
+    age(key.pk, 0.6)
+    before = stats()["revalidations"]
+    assert queries(api, plaintext) == (200, 1)
+    assert stats()["revalidations"] > before
+    assert queries(api, plaintext) == (200, 0)  # still cached
