@@ -105,3 +105,15 @@ def test_plain_http_is_refused_when_https_is_required(settings) -> None:  # type
     with pytest.raises(ValidationError, match="must use https"):
         clean_url("http://example.com/hook")
     assert clean_url(" https://example.com/hook?x=1 ") == "https://example.com/hook?x=1"
+
+
+def test_every_delivery_shares_one_verifying_tls_context() -> None:
+    """Loading the CA bundle per delivery capped a worker at about 12 deliveries a second."""
+    import ssl
+
+    from webhooks.sender import GuardedTransport, _Deadline
+
+    first, second = GuardedTransport(deadline=_Deadline(5)), GuardedTransport(deadline=_Deadline(5))
+    context = first._pool._ssl_context
+    assert context is second._pool._ssl_context
+    assert context.verify_mode is ssl.CERT_REQUIRED and context.check_hostname
