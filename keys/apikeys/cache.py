@@ -137,7 +137,7 @@ class KeyCache:
 
     def put(self, key: APIKey, token: int, *, loaded_at: float | None = None) -> None:
         """Store `key`, read after `token()` was taken and (if given) at `loaded_at` on `clock()` or later."""
-        if settings.KEYS_CACHE != ON or self._ttl() is None:
+        if _conf.KEYS_CACHE != ON or self._ttl() is None:
             return
         stored = _private_copy(key)
         # Computed once here, so every copy handed out carries them (cached_property values live in __dict__).

@@ -19,6 +19,7 @@ CHECK_LENGTH = 6
 ENVIRONMENTS = ("live", "test")
 _BODY = ID_LENGTH + SECRET_LENGTH + CHECK_LENGTH
 _PREFIX_RE = re.compile(r"^[a-z][a-z0-9]{0,15}$")
+# The key's shape as a regex: `split` checks the same by slicing, and a property test holds them equal.
 _KEY_RE = re.compile(rf"^([a-z][a-z0-9]{{0,15}})_(live|test)_([0-9A-Za-z]{{{_BODY}}})$")
 # Longest prefix (16) + "_" + "live" + "_" + body.
 MAX_LENGTH = 16 + 1 + 4 + 1 + _BODY

@@ -15,6 +15,7 @@ attribute access can cost a query of its own.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
 from typing import Any
 
 from django.db import InterfaceError, OperationalError, connections, router
@@ -112,6 +113,7 @@ def _converted(
 _BOOKKEEPING = frozenset({"last_used_at", "last_used_ip"})
 
 
+@cache
 def _compared_key_columns() -> list[int]:
     return [i for i, name in enumerate(attnames(APIKey)) if name not in _BOOKKEEPING]
 
